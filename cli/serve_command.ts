@@ -1,0 +1,79 @@
+import { type Config, ConfigError, loadConfig } from "../lib/config/mod.ts";
+import { getLogger, type LogLevel, setupLogging } from "../lib/observe/mod.ts";
+import { EXIT_CONFIG, EXIT_FAILURE, EXIT_OK } from "./exit_codes.ts";
+import type { CliIo } from "./io.ts";
+
+/** Options of `empath serve`. */
+export interface ServeOptions {
+  /** The configuration file; without it, the defaults. */
+  config?: string;
+  /** Overrides `[observe.log] level`. */
+  logLevel?: LogLevel;
+  /** Overrides `[observe.log] format`. */
+  logFormat?: "json" | "text";
+}
+
+const SHUTDOWN_SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
+
+async function loadServeConfig(options: ServeOptions, io: CliIo): Promise<Config | undefined> {
+  let config: Config;
+  try {
+    config = await loadConfig(options.config);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    io.writeErr(`${error.message}\nempath: refusing to start with an invalid configuration\n`);
+    return undefined;
+  }
+  config.observe.log.level = options.logLevel ?? config.observe.log.level;
+  config.observe.log.format = options.logFormat ?? config.observe.log.format;
+  return config;
+}
+
+function onShutdownSignal(listener: (signal: Deno.Signal) => void): () => void {
+  const removers: (() => void)[] = [];
+  for (const signal of SHUTDOWN_SIGNALS) {
+    const handler = () => listener(signal);
+    try {
+      Deno.addSignalListener(signal, handler);
+      removers.push(() => Deno.removeSignalListener(signal, handler));
+    } catch {
+      // SIGTERM cannot be listened to on Windows; SIGINT still works there.
+    }
+  }
+  return () => removers.splice(0).forEach((remove) => remove());
+}
+
+/**
+ * `empath serve`: loads the configuration (refusing an invalid one), sets up logging, starts
+ * Empath and runs until SIGINT or SIGTERM stops it.
+ *
+ * @returns {@linkcode EXIT_OK} after a clean stop, {@linkcode EXIT_CONFIG} for an invalid
+ * configuration, {@linkcode EXIT_FAILURE} if Empath cannot start or fails.
+ */
+export async function serveCommand(options: ServeOptions, io: CliIo): Promise<number> {
+  const config = await loadServeConfig(options, io);
+  if (config === undefined) return EXIT_CONFIG;
+  await setupLogging(config.observe.log);
+  const logger = getLogger("cli");
+  logger.info("Starting Empath with {source}", {
+    source: options.config ?? "the built-in defaults",
+  });
+  const { startEmpath } = await import("../lib/app.ts");
+  let removeSignalListeners = () => {};
+  try {
+    const empath = await startEmpath(config);
+    removeSignalListeners = onShutdownSignal((signal) => {
+      logger.info("Stopping on {signal}", { signal });
+      removeSignalListeners();
+      empath.stop().catch((error) => logger.error("Stop failed: {error}", { error }));
+    });
+    await empath.closed;
+  } catch (error) {
+    logger.fatal("Empath failed: {error}", { error });
+    return EXIT_FAILURE;
+  } finally {
+    removeSignalListeners();
+  }
+  logger.info("Empath stopped");
+  return EXIT_OK;
+}

@@ -1,0 +1,156 @@
+/**
+ * The composition root: builds every service from a validated {@link Config},
+ * starts them, and stops them in order (stop accepting → finish sessions →
+ * close the queue). It holds no logic of its own.
+ *
+ * @module
+ */
+import type { Config } from "./config/mod.ts";
+import { parseListenAddress } from "./config/mod.ts";
+import { getLogger } from "./observe/mod.ts";
+import { openKvQueue, type QueueStore } from "./queue/mod.ts";
+import {
+  Authenticator,
+  type ConnectionServices,
+  type ConnectionSnapshot,
+  loadTlsContext,
+  RelayPolicy,
+  SmtpListener,
+} from "./server/mod.ts";
+
+const logger = getLogger(["empath", "app"]);
+
+/** A running Empath instance. */
+export interface Empath extends AsyncDisposable {
+  /** Resolves once the instance has stopped. */
+  readonly closed: Promise<void>;
+  /** The bound SMTP listeners (real ports when configured with port 0). */
+  readonly listeners: readonly { name: string; hostname: string; port: number }[];
+  /** The queue the instance spools into. */
+  readonly queue: QueueStore;
+  /** Open SMTP connections. */
+  connections(): ConnectionSnapshot[];
+  /** Stops accepting, lets open transactions finish (up to `graceMs`), closes the queue. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** How long open transactions may take to finish on stop, by default. */
+export const DEFAULT_GRACE_MS = 10_000;
+
+/**
+ * Starts Empath from a configuration.
+ *
+ * @example
+ * ```ts ignore
+ * const empath = await startEmpath(defaultConfig());
+ * await empath.stop();
+ * ```
+ */
+export async function startEmpath(config: Config): Promise<Empath> {
+  const now = () => Date.now();
+  const queue = await openQueue(config);
+  const listeners: SmtpListener[] = [];
+  try {
+    const services = await buildServices(config, queue, now);
+    for (const listen of config.listen) {
+      listeners.push(await startListener(config, listen, services));
+    }
+  } catch (error) {
+    await Promise.all(listeners.map((listener) => listener.stop(0)));
+    await queue.close();
+    throw error;
+  }
+  return runningInstance(queue, listeners, config);
+}
+
+async function openQueue(config: Config): Promise<QueueStore> {
+  const started = performance.now();
+  const queue = await openKvQueue(config.queue.path, { clock: { now: () => Date.now() } });
+  const orphans = await queue.cleanupOrphans();
+  const count = await queue.count();
+  logger.info("Queue {path} opened with {count} messages in {ms} ms", {
+    path: config.queue.path,
+    count,
+    orphansRemoved: orphans,
+    ms: Math.round(performance.now() - started),
+  });
+  return queue;
+}
+
+async function buildServices(
+  config: Config,
+  queue: QueueStore,
+  now: () => number,
+): Promise<ConnectionServices> {
+  const tlsContext = config.tls ? await loadTlsContext(config.tls) : undefined;
+  return {
+    queue,
+    policy: new RelayPolicy(config.policy),
+    authenticator: new Authenticator(config.auth.users),
+    tlsContext,
+    now,
+  };
+}
+
+async function startListener(
+  config: Config,
+  listen: Config["listen"][number],
+  services: ConnectionServices,
+): Promise<SmtpListener> {
+  const { hostname, port } = parseListenAddress(listen.address);
+  const { limits, policy } = config;
+  if (listen.starttls && services.tlsContext === undefined) {
+    logger.warn("Listener {name} asks for STARTTLS but no [tls] is configured", {
+      name: listen.name,
+    });
+  }
+  const listener = await SmtpListener.start({
+    hostname,
+    port,
+    caps: limits,
+    settings: {
+      listener: listen.name,
+      hostname: config.hostname,
+      session: {
+        hostname: config.hostname,
+        maxMessageSize: policy.maxMessageSize,
+        maxRecipients: policy.maxRecipients,
+        maxLineLength: limits.maxLineLength,
+        maxCommandLength: limits.maxCommandLength,
+        maxErrors: limits.maxErrors,
+        maxCommands: limits.maxCommands,
+        starttls: listen.starttls && services.tlsContext !== undefined,
+        tls: false,
+        auth: listen.auth,
+      },
+      timeouts: { ...limits.timeouts, tls: limits.timeouts.tlsHandshake },
+    },
+  }, services);
+  const bound = listener.address;
+  logger.info("SMTP listener {name} ready on {hostname}:{port}", { name: listen.name, ...bound });
+  return listener;
+}
+
+function runningInstance(queue: QueueStore, listeners: SmtpListener[], config: Config): Empath {
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((resolve) => resolveClosed = resolve);
+  let stopping: Promise<void> | undefined;
+  const stop = (graceMs = DEFAULT_GRACE_MS) => {
+    stopping ??= (async () => {
+      logger.info("Stopping: closing {count} listeners", { count: listeners.length });
+      await Promise.all(listeners.map((listener) => listener.stop(graceMs)));
+      await queue.close();
+      logger.info("Stopped");
+      resolveClosed();
+    })();
+    return stopping;
+  };
+  return {
+    closed,
+    queue,
+    listeners: listeners.map((listener, i) => ({ name: config.listen[i].name, ...listener.address })),
+    connections: () => listeners.flatMap((listener) => listener.connections()),
+    stop,
+    [Symbol.asyncDispose]: () => stop(),
+  };
+}

@@ -1,0 +1,164 @@
+import { z } from "zod";
+import type { Config } from "./types.ts";
+import {
+  arrayValue,
+  booleanValue,
+  choiceValue,
+  cidrValue,
+  domainValue,
+  durationValue,
+  integerValue,
+  listenAddressValue,
+  passwordHashValue,
+  sizeValue,
+  textValue,
+} from "./_schema_values.ts";
+
+const LOG_LEVELS = ["trace", "debug", "info", "warning", "error", "fatal"] as const;
+
+const DEFAULT_LISTENER = {
+  address: "127.0.0.1:2525",
+  name: "smtp",
+  starttls: true,
+  auth: "disabled",
+} as const;
+
+const listenerSchema = z.strictObject({
+  address: listenAddressValue(),
+  name: textValue().optional(),
+  starttls: booleanValue().default(true),
+  auth: choiceValue(["disabled", "optional", "required"]).default("disabled"),
+}).transform((listener) => ({ ...listener, name: listener.name ?? listener.address }));
+
+const listenSchema = arrayValue(listenerSchema, 1)
+  .superRefine((listeners, context) => {
+    reportDuplicates(listeners.map((listener) => listener.name), "name", context);
+    reportDuplicates(listeners.map((listener) => listener.address), "address", context);
+  })
+  .default(() => [{ ...DEFAULT_LISTENER }]);
+
+const tlsSchema = z.strictObject({
+  cert: textValue("a PEM certificate file path"),
+  key: textValue("a PEM private key file path"),
+});
+
+const policySchema = z.strictObject({
+  local_domains: arrayValue(domainValue()).default(() => ["localhost"]),
+  relay_domains: arrayValue(domainValue()).default(() => []),
+  trusted_networks: arrayValue(cidrValue()).default(() => ["127.0.0.0/8", "::1/128"]),
+  max_message_size: sizeValue().default(35_000_000),
+  max_recipients: integerValue(1).default(100),
+}).transform((policy) => ({
+  localDomains: policy.local_domains,
+  relayDomains: policy.relay_domains,
+  trustedNetworks: policy.trusted_networks,
+  maxMessageSize: policy.max_message_size,
+  maxRecipients: policy.max_recipients,
+}));
+
+const timeoutsSchema = z.strictObject({
+  command: durationValue().default(5 * 60_000),
+  data: durationValue().default(3 * 60_000),
+  data_total: durationValue().default(10 * 60_000),
+  tls_handshake: durationValue().default(30_000),
+  session: durationValue().default(60 * 60_000),
+}).transform((timeouts) => ({
+  command: timeouts.command,
+  data: timeouts.data,
+  dataTotal: timeouts.data_total,
+  tlsHandshake: timeouts.tls_handshake,
+  session: timeouts.session,
+}));
+
+const limitsSchema = z.strictObject({
+  max_connections: integerValue(1).default(1000),
+  max_connections_per_ip: integerValue(1).default(50),
+  max_errors: integerValue(1).default(10),
+  max_commands: integerValue(1).default(10_000),
+  max_line_length: integerValue(1000).default(1000),
+  max_command_length: integerValue(512).default(512),
+  timeouts: timeoutsSchema.prefault({}),
+}).transform((limits) => ({
+  maxConnections: limits.max_connections,
+  maxConnectionsPerIp: limits.max_connections_per_ip,
+  maxErrors: limits.max_errors,
+  maxCommands: limits.max_commands,
+  maxLineLength: limits.max_line_length,
+  maxCommandLength: limits.max_command_length,
+  timeouts: limits.timeouts,
+}));
+
+const authUserSchema = z.strictObject({
+  username: textValue("a non-empty user name"),
+  password_hash: passwordHashValue(),
+}).transform((user) => ({ username: user.username, passwordHash: user.password_hash }));
+
+const authSchema = z.strictObject({
+  users: arrayValue(authUserSchema).superRefine((users, context) => {
+    reportDuplicates(users.map((user) => user.username), "username", context);
+  }).default(() => []),
+});
+
+const queueSchema = z.strictObject({
+  path: textValue("a file path").default("data/empath.kv"),
+  max_age: durationValue().default(5 * 24 * 3_600_000),
+  retry: arrayValue(durationValue(), 1).default(() => [
+    60_000,
+    5 * 60_000,
+    15 * 60_000,
+    3_600_000,
+    4 * 3_600_000,
+  ]),
+}).transform((queue) => ({ path: queue.path, maxAge: queue.max_age, retry: queue.retry }));
+
+const observeSchema = z.strictObject({
+  log: z.strictObject({
+    level: choiceValue(LOG_LEVELS).default("info"),
+    format: choiceValue(["json", "text"]).default("json"),
+  }).prefault({}),
+});
+
+/** The whole configuration file: snake_case TOML in, camelCase {@linkcode Config} out. */
+export const configSchema: z.ZodType<Config, unknown> = z.strictObject({
+  hostname: domainValue().optional(),
+  listen: listenSchema,
+  tls: tlsSchema.optional(),
+  policy: policySchema.prefault({}),
+  limits: limitsSchema.prefault({}),
+  auth: authSchema.prefault({}),
+  queue: queueSchema.prefault({}),
+  observe: observeSchema.prefault({}),
+}).transform((config) => {
+  const { tls, hostname, ...rest } = config;
+  return {
+    hostname: hostname ?? systemHostname(),
+    ...rest,
+    ...(tls === undefined ? {} : { tls }),
+  };
+});
+
+function reportDuplicates(values: string[], key: string, context: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  for (const [index, value] of values.entries()) {
+    if (seen.has(value)) {
+      context.addIssue({
+        code: "custom",
+        path: [index, key],
+        message: `duplicate ${key} "${value}": expected each ${key} once`,
+        input: value,
+      });
+    }
+    seen.add(value);
+  }
+}
+
+/** The machine's host name, or `"localhost"` without permission or on failure. */
+function systemHostname(): string {
+  try {
+    const permission = Deno.permissions.querySync({ name: "sys", kind: "hostname" });
+    if (permission.state !== "granted") return "localhost";
+    return Deno.hostname() || "localhost";
+  } catch {
+    return "localhost";
+  }
+}

@@ -1,0 +1,144 @@
+import { z } from "zod";
+import { parseCidr } from "./cidr.ts";
+import { parseDuration } from "./duration.ts";
+import { parseListenAddress } from "./listen_address.ts";
+import { isPasswordHash } from "./password.ts";
+import { parseSize } from "./size.ts";
+
+const DOMAIN_REGEXP =
+  /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
+/**
+ * A schema for one TOML value checked by `convert`, which returns the value to keep or
+ * `undefined` to reject it. A rejection reads `invalid value <value>: expected <expected>`;
+ * with `isSecret` the value is not shown (a password pasted in place of its hash).
+ */
+export function checkedValue<T>(
+  expected: string,
+  convert: (input: unknown) => T | undefined,
+  options: { isSecret?: boolean } = {},
+) {
+  return z.unknown().transform((input, context): T => {
+    const value = input === undefined ? undefined : convert(input);
+    if (value !== undefined) return value;
+    const shown = input === undefined
+      ? "missing required key"
+      : `invalid value ${options.isSecret ? "(not shown)" : showValue(input)}`;
+    context.addIssue({ code: "custom", message: `${shown}: expected ${expected}`, input });
+    return z.NEVER;
+  });
+}
+
+/** Renders a TOML value for an error message, cut short if long. */
+export function showValue(input: unknown): string {
+  let shown: string;
+  if (input instanceof Date) shown = `(a date-time) ${input.toISOString()}`;
+  else if (typeof input === "object" && input !== null && !Array.isArray(input)) {
+    shown = "(a table)";
+  } else shown = JSON.stringify(input) ?? String(input);
+  return shown.length > 80 ? `${shown.slice(0, 77)}...` : shown;
+}
+
+function attempt<T>(convert: () => T): T | undefined {
+  try {
+    return convert();
+  } catch {
+    return undefined;
+  }
+}
+
+/** An integer from `min` to `max`. */
+export function integerValue(min: number, max = Number.MAX_SAFE_INTEGER) {
+  const expected = max === Number.MAX_SAFE_INTEGER
+    ? `an integer >= ${min}`
+    : `an integer from ${min} to ${max}`;
+  return checkedValue(expected, (input) => {
+    const isInRange = Number.isSafeInteger(input) && (input as number) >= min &&
+      (input as number) <= max;
+    return isInRange ? input as number : undefined;
+  });
+}
+
+/** A boolean. */
+export function booleanValue() {
+  return checkedValue("true or false", (input) => typeof input === "boolean" ? input : undefined);
+}
+
+/** A non-empty string (surrounding white space is trimmed). */
+export function textValue(what = "a non-empty string") {
+  return checkedValue(what, (input) => {
+    const text = typeof input === "string" ? input.trim() : "";
+    return text === "" ? undefined : text;
+  });
+}
+
+/** One of the given strings. */
+export function choiceValue<const T extends string>(choices: readonly T[]) {
+  const expected = `one of ${choices.map((choice) => `"${choice}"`).join(", ")}`;
+  return checkedValue(expected, (input) => choices.find((choice) => choice === input));
+}
+
+/** A duration in milliseconds, from text like `"30s"` or integer milliseconds; at least `min`. */
+export function durationValue(min = 1) {
+  const expected =
+    `a duration such as "300ms", "30s", "5m", "1h" or "5d" (or integer milliseconds) of at least ${min}ms`;
+  return checkedValue(expected, (input) => {
+    if (typeof input !== "string" && typeof input !== "number") return undefined;
+    const milliseconds = attempt(() => parseDuration(input));
+    return milliseconds !== undefined && milliseconds >= min ? milliseconds : undefined;
+  });
+}
+
+/** A size in bytes, from an integer or text like `"35MB"`; at least `min`. */
+export function sizeValue(min = 1) {
+  const expected =
+    `a size in bytes such as 35000000, "35MB", "10MiB" or "512KB" of at least ${min} bytes`;
+  return checkedValue(expected, (input) => {
+    if (typeof input !== "string" && typeof input !== "number") return undefined;
+    const bytes = attempt(() => parseSize(input));
+    return bytes !== undefined && bytes >= min ? bytes : undefined;
+  });
+}
+
+/** A domain name, lowercased. */
+export function domainValue() {
+  return checkedValue('a domain name such as "example.test"', (input) => {
+    const isDomain = typeof input === "string" && DOMAIN_REGEXP.test(input);
+    return isDomain ? input.toLowerCase() : undefined;
+  });
+}
+
+/** A network in CIDR notation, kept as written. */
+export function cidrValue() {
+  const expected =
+    'an IPv4 or IPv6 network such as "10.0.0.0/8" or "2001:db8::/32" with no host bits set';
+  return checkedValue(expected, (input) => {
+    const isCidr = typeof input === "string" && attempt(() => parseCidr(input)) !== undefined;
+    return isCidr ? input.trim() : undefined;
+  });
+}
+
+/** A listen address `"host:port"` or `"[ipv6]:port"`. */
+export function listenAddressValue() {
+  const expected = '"host:port" or "[ipv6]:port" with a port from 0 to 65535';
+  return checkedValue(expected, (input) => {
+    const isAddress = typeof input === "string" &&
+      attempt(() => parseListenAddress(input)) !== undefined;
+    return isAddress ? input : undefined;
+  });
+}
+
+/** An scrypt password hash from `empath config hash-password`. */
+export function passwordHashValue() {
+  const expected =
+    'an scrypt hash "$scrypt$ln=14,r=8,p=1$<salt>$<hash>" from `empath config hash-password`';
+  return checkedValue(expected, (input) => {
+    const isHash = typeof input === "string" && isPasswordHash(input);
+    return isHash ? input : undefined;
+  }, { isSecret: true });
+}
+
+/** An array whose items all pass `item`. */
+export function arrayValue<T extends z.ZodType>(item: T, minLength = 0) {
+  return z.array(item).min(minLength);
+}

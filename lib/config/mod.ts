@@ -1,0 +1,41 @@
+/**
+ * Empath's configuration: TOML parsed with smol-toml, validated with zod into plain data with
+ * every default applied, plus the value parsers the schema uses (durations, sizes, networks,
+ * listen addresses) and SMTP AUTH password hashing.
+ *
+ * This is the only module that reads the configuration file or the environment.
+ *
+ * @example Usage
+ * ```ts
+ * import { ConfigError, parseConfig } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.throws(() => parseConfig("[policy]\nmax_recipients = 0\n"), ConfigError);
+ * ```
+ *
+ * @module
+ */
+
+export { type Cidr, cidrContains, parseCidr } from "./cidr.ts";
+export { ConfigError, type ConfigIssue, formatConfigIssue } from "./config_error.ts";
+export { formatDuration, parseDuration } from "./duration.ts";
+export { type ListenAddress, parseListenAddress } from "./listen_address.ts";
+export { loadConfig } from "./load_config.ts";
+export { defaultConfig, parseConfig } from "./parse_config.ts";
+export { hashPassword, isPasswordHash, verifyPassword } from "./password.ts";
+export { parseSize } from "./size.ts";
+export type {
+  AuthConfig,
+  AuthUserConfig,
+  Config,
+  LimitsConfig,
+  ListenerAuth,
+  ListenerConfig,
+  LogFormat,
+  LogLevel,
+  ObserveConfig,
+  PolicyConfig,
+  QueueConfig,
+  TimeoutsConfig,
+  TlsConfig,
+} from "./types.ts";

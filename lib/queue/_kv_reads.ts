@@ -1,0 +1,87 @@
+// Read paths of the Deno KV queue: body streams, listing, stats and the due index.
+import { bodyKey, DUE_PREFIX, MESSAGE_PREFIX, messageKey } from "./_kv_keys.ts";
+import { addToStats, emptyStats, PageCollector, pageLimit } from "./_query.ts";
+import { SpoolError } from "./spool_error.ts";
+import type { ListFilter, ListPage, ListResult, QueuedMessage, QueueStats } from "./types.ts";
+
+const SCAN_BATCH_SIZE = 500;
+const GET_MANY_MAX = 10;
+
+/** Reads one record. */
+export async function readMessage(kv: Deno.Kv, id: string): Promise<QueuedMessage | undefined> {
+  const entry = await kv.get<QueuedMessage>(messageKey(id));
+  return entry.value ?? undefined;
+}
+
+/** Streams the body chunks of `id` in order, reading one chunk per pull. */
+export function kvBodyStream(kv: Deno.Kv, id: string): ReadableStream<Uint8Array> {
+  let chunks: number | undefined;
+  let index = 0;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (chunks === undefined) {
+        const message = await readMessage(kv, id);
+        if (!message) throw new SpoolError(`Cannot read message "${id}": not found`);
+        chunks = message.chunks;
+      }
+      if (index >= chunks) return controller.close();
+      const entry = await kv.get<Uint8Array>(bodyKey(id, index));
+      if (!(entry.value instanceof Uint8Array)) {
+        throw new SpoolError(`Cannot read message "${id}": chunk ${index} is missing`);
+      }
+      index++;
+      controller.enqueue(entry.value);
+    },
+  }, { highWaterMark: 0 });
+}
+
+/** One page of records in id order, starting after `page.cursor`. */
+export async function listKvMessages(
+  kv: Deno.Kv,
+  query: { filter: ListFilter; page?: ListPage; now: number },
+): Promise<ListResult> {
+  const collector = new PageCollector(query.filter, query.now, pageLimit(query.page));
+  const cursor = query.page?.cursor;
+  const selector: Deno.KvListSelector = cursor === undefined
+    ? { prefix: MESSAGE_PREFIX }
+    : { prefix: MESSAGE_PREFIX, start: messageKey(cursor) };
+  for await (const entry of kv.list<QueuedMessage>(selector, { batchSize: SCAN_BATCH_SIZE })) {
+    if (entry.value.id === cursor) continue;
+    if (!collector.offer(entry.value)) break;
+  }
+  return collector.result();
+}
+
+/** Aggregates over every record (a full scan). */
+export async function collectKvStats(kv: Deno.Kv): Promise<QueueStats> {
+  const stats = emptyStats();
+  const entries = kv.list<QueuedMessage>({ prefix: MESSAGE_PREFIX }, {
+    batchSize: SCAN_BATCH_SIZE,
+  });
+  for await (const entry of entries) addToStats(stats, entry.value);
+  return stats;
+}
+
+/** Queued records whose due entry is at or before `now`, earliest first. */
+export async function dueKvMessages(
+  kv: Deno.Kv,
+  now: number,
+  limit: number,
+): Promise<QueuedMessage[]> {
+  const ids: string[] = [];
+  if (limit <= 0) return [];
+  const entries = kv.list({ prefix: DUE_PREFIX }, { batchSize: Math.min(limit, SCAN_BATCH_SIZE) });
+  for await (const entry of entries) {
+    if ((entry.key[1] as number) > now) break;
+    ids.push(entry.key[2] as string);
+    if (ids.length >= limit) break;
+  }
+  const messages: QueuedMessage[] = [];
+  for (let start = 0; start < ids.length; start += GET_MANY_MAX) {
+    const keys = ids.slice(start, start + GET_MANY_MAX).map(messageKey);
+    for (const entry of await kv.getMany<QueuedMessage[]>(keys)) {
+      if (entry.value?.state === "queued") messages.push(entry.value);
+    }
+  }
+  return messages;
+}

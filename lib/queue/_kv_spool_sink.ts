@@ -1,0 +1,67 @@
+// Stores spooled bodies and envelopes in Deno KV through the group committer.
+import type { GroupCommitter } from "./_group_committer.ts";
+import { bodyKey, COUNT_KEY, dueKey, messageKey, spoolMarkerKey } from "./_kv_keys.ts";
+import { deleteOp, setOp, sumOp } from "./_kv_ops.ts";
+import type { KvOp } from "./_kv_ops.ts";
+import type { SpoolSink } from "./_spool_writer.ts";
+import type { Clock, QueuedMessage } from "./types.ts";
+
+/** Deletes per group when removing a body; below the 1000-mutation limit. */
+export const DELETES_PER_GROUP = 500;
+
+/** A {@linkcode SpoolSink} writing to Deno KV via a {@linkcode GroupCommitter}. */
+export class KvSpoolSink implements SpoolSink {
+  readonly #committer: GroupCommitter;
+  readonly #clock: Clock;
+
+  constructor(committer: GroupCommitter, clock: Clock) {
+    this.#committer = committer;
+    this.#clock = clock;
+  }
+
+  async writeChunk(id: string, index: number, chunk: Uint8Array): Promise<void> {
+    const ops = [setOp(bodyKey(id, index), chunk)];
+    if (index === 0) ops.push(setOp(spoolMarkerKey(id), { startedAt: this.#clock.now() }));
+    await this.#committer.submit(ops);
+  }
+
+  async commitMessage(
+    message: QueuedMessage,
+    lastChunk: Uint8Array | undefined,
+    writtenChunks: number,
+  ): Promise<void> {
+    const ops: KvOp[] = [];
+    if (lastChunk) ops.push(setOp(bodyKey(message.id, writtenChunks), lastChunk));
+    ops.push(
+      setOp(messageKey(message.id), message),
+      setOp(dueKey(message.nextAttemptAt, message.id), null, 1),
+      sumOp(COUNT_KEY, 1),
+    );
+    if (writtenChunks > 0) ops.push(deleteOp(spoolMarkerKey(message.id)));
+    await this.#committer.submit(ops);
+  }
+
+  async discard(id: string, chunkCount: number): Promise<void> {
+    const keys: Deno.KvKey[] = [];
+    for (let index = 0; index < chunkCount; index++) keys.push(bodyKey(id, index));
+    await deleteInGroups(this.#committer, keys, spoolMarkerKey(id));
+  }
+}
+
+/**
+ * Deletes `keys` in groups of {@linkcode DELETES_PER_GROUP}, then `lastKey` with the
+ * final group, so the marker disappears only once everything else is gone.
+ */
+export async function deleteInGroups(
+  committer: GroupCommitter,
+  keys: readonly Deno.KvKey[],
+  lastKey: Deno.KvKey,
+): Promise<void> {
+  const groups: KvOp[][] = [];
+  for (let start = 0; start < keys.length; start += DELETES_PER_GROUP) {
+    groups.push(keys.slice(start, start + DELETES_PER_GROUP).map(deleteOp));
+  }
+  if (groups.length === 0) groups.push([]);
+  groups[groups.length - 1].push(deleteOp(lastKey));
+  for (const group of groups) await committer.submit(group);
+}

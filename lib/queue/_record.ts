@@ -1,0 +1,142 @@
+// Building, normalizing and size-checking QueuedMessage records.
+import { serialize } from "node:v8";
+import { SpoolError } from "./spool_error.ts";
+import type {
+  EnvelopeInit,
+  QueuedMessage,
+  ReceivedFrom,
+  RecipientState,
+  StoredReply,
+} from "./types.ts";
+
+/** Records must stay below this many serialized bytes (Deno KV values are limited to 64 KiB). */
+export const MAX_RECORD_BYTES = 60 * 1024;
+/** Stored reply texts are cut to this many characters, so updates cannot outgrow a record. */
+export const MAX_REPLY_TEXT_CHARS = 200;
+/** Default lifetime of a queued message: 5 days. */
+export const DEFAULT_MAX_AGE_MS = 5 * 24 * 60 * 60 * 1000;
+
+const BEYOND_LATIN1_REGEXP = /[\u0100-\uffff]/;
+
+/** Room reserved per recipient at commit time for a later `lastReply` and `nextAttemptAt`. */
+const REPLY_RESERVE_BYTES = measureReplyReserve();
+
+/** Inputs of {@linkcode buildQueuedMessage}. */
+export interface RecordInit {
+  id: string;
+  envelope: EnvelopeInit;
+  size: number;
+  chunks: number;
+  now: number;
+  maxAgeMs: number;
+}
+
+/** Builds the first record of a message; throws SpoolError if it could outgrow a KV value. */
+export function buildQueuedMessage(init: RecordInit): QueuedMessage {
+  const { envelope, now } = init;
+  const message: QueuedMessage = {
+    id: init.id,
+    reversePath: envelope.reversePath,
+    recipients: envelope.recipients.map((address) => ({
+      address,
+      status: "pending",
+      attempts: 0,
+    })),
+    receivedFrom: copyReceivedFrom(envelope.receivedFrom),
+    size: init.size,
+    chunks: init.chunks,
+    createdAt: now,
+    expiresAt: now + init.maxAgeMs,
+    nextAttemptAt: now,
+    attempts: 0,
+    priority: envelope.priority ?? 0,
+    state: "queued",
+    version: 1,
+    revision: 0,
+  };
+  if (envelope.traceContext) message.traceContext = { ...envelope.traceContext };
+  if (envelope.mailParams) message.mailParams = { ...envelope.mailParams };
+  if (message.recipients.length === 0) {
+    throw new SpoolError(`Cannot commit message "${init.id}": no recipients`);
+  }
+  const reserve = message.recipients.length * REPLY_RESERVE_BYTES;
+  const worstCase = serializedSizeBound(message, MAX_RECORD_BYTES - reserve) + reserve;
+  if (worstCase > MAX_RECORD_BYTES) {
+    throw new SpoolError(
+      `Cannot commit message "${init.id}": record for ${message.recipients.length} recipients ` +
+        `may reach ${worstCase} bytes (max ${MAX_RECORD_BYTES})`,
+    );
+  }
+  return message;
+}
+
+/**
+ * Prepares an updated record for storage: a deep copy with reply texts truncated
+ * and `revision` incremented. Throws SpoolError if it is too large.
+ */
+export function prepareUpdate(message: QueuedMessage): QueuedMessage {
+  const next = structuredClone(message);
+  next.revision = message.revision + 1;
+  next.recipients = next.recipients.map(truncateReply);
+  const bytes = serializedSizeBound(next, MAX_RECORD_BYTES);
+  if (bytes > MAX_RECORD_BYTES) {
+    throw new SpoolError(
+      `Cannot update message "${message.id}": record is ${bytes} bytes (max ${MAX_RECORD_BYTES})`,
+    );
+  }
+  return next;
+}
+
+/** Serialized size of a value as Deno KV stores it (V8 serializer, within a few header bytes). */
+export function recordBytes(value: unknown): number {
+  return serialize(value).byteLength;
+}
+
+/**
+ * An upper bound of {@linkcode recordBytes} for plain JSON-like data, cheap to compute:
+ * V8 needs at most 3 bytes per UTF-16 unit of the JSON text (two-byte strings,
+ * tagged numbers) plus a small header. When that bound exceeds `threshold`, the
+ * exact (slower) size is returned instead.
+ */
+export function serializedSizeBound(value: unknown, threshold = Infinity): number {
+  const bound = 3 * JSON.stringify(value).length + 64;
+  return bound <= threshold ? bound : recordBytes(value);
+}
+
+/** Lower-cased domain of an address, or "" if it has none. */
+export function domainOf(address: string): string {
+  const at = address.lastIndexOf("@");
+  return at < 0 ? "" : address.slice(at + 1).toLowerCase();
+}
+
+function copyReceivedFrom(source: ReceivedFrom): ReceivedFrom {
+  const copy: ReceivedFrom = { ip: source.ip, helo: source.helo };
+  if (source.tls) copy.tls = { version: source.tls.version, cipher: source.tls.cipher };
+  if (source.authUser !== undefined) copy.authUser = source.authUser;
+  if (source.listener !== undefined) copy.listener = source.listener;
+  return copy;
+}
+
+function truncateReply(recipient: RecipientState): RecipientState {
+  const reply = recipient.lastReply;
+  if (!reply) return recipient;
+  return { ...recipient, lastReply: { ...reply, text: truncateText(reply.text) } };
+}
+
+function truncateText(text: string): string {
+  const limit = BEYOND_LATIN1_REGEXP.test(text) ? MAX_REPLY_TEXT_CHARS / 2 : MAX_REPLY_TEXT_CHARS;
+  return text.length > limit ? text.slice(0, limit) : text;
+}
+
+function measureReplyReserve(): number {
+  const bare: RecipientState = { address: "", status: "deferred", attempts: 0 };
+  const reply: StoredReply = {
+    code: 451,
+    enhanced: "4.7.1",
+    text: "x".repeat(MAX_REPLY_TEXT_CHARS),
+    at: 2 ** 47 + 0.5,
+  };
+  const full: RecipientState = { ...bare, attempts: 2 ** 31, lastReply: reply };
+  full.nextAttemptAt = 2 ** 47 + 0.5;
+  return recordBytes(full) - recordBytes(bare) + 16;
+}

@@ -1,0 +1,156 @@
+// The Deno KV implementation of QueueStore.
+import { dirname } from "node:path";
+import { GroupCommitter } from "./_group_committer.ts";
+import { COUNT_KEY } from "./_kv_keys.ts";
+import {
+  collectKvStats,
+  dueKvMessages,
+  kvBodyStream,
+  listKvMessages,
+  readMessage,
+} from "./_kv_reads.ts";
+import { KvSpoolSink } from "./_kv_spool_sink.ts";
+import { deleteKvMessage, removeKvOrphans, updateKvMessage } from "./_kv_writes.ts";
+import { DEFAULT_MAX_AGE_MS } from "./_record.ts";
+import { ChunkedSpoolWriter } from "./_spool_writer.ts";
+import { cryptoRandomBytes, newMessageId } from "./message_id.ts";
+import { toSpoolError } from "./spool_error.ts";
+import type {
+  ListFilter,
+  ListPage,
+  ListResult,
+  QueueDeps,
+  QueuedMessage,
+  QueueMetrics,
+  QueueOptions,
+  QueueStats,
+  QueueStore,
+  SpoolWriter,
+} from "./types.ts";
+
+type StorePhase = { kind: "open" } | { kind: "closing"; done: Promise<void> };
+
+/**
+ * Opens (creating if needed) the durable queue in a Deno KV file.
+ *
+ * Concurrent spool commits share atomic commits (group commit), so throughput
+ * grows with the number of sessions while each commit stays fsynced.
+ *
+ * @param path KV file path (its directory is created) or `":memory:"`.
+ * @param deps The clock and optional randomness.
+ * @param options Message lifetime.
+ * @returns The open store; close it (or `await using`) to flush and release the file.
+ * @throws {SpoolError} If the file cannot be opened.
+ *
+ * @example Spool and read back a message
+ * ```ts
+ * import { openKvQueue } from "./kv_queue.ts";
+ *
+ * await using queue = await openKvQueue(":memory:", { clock: { now: () => Date.now() } });
+ * const spool = queue.createSpool();
+ * await spool.write(new TextEncoder().encode("Subject: hi\r\n\r\nhello\r\n"));
+ * const message = await spool.commit({
+ *   reversePath: "a@example.test",
+ *   recipients: ["b@example.org"],
+ *   receivedFrom: { ip: "192.0.2.1", helo: "client.example.test" },
+ * });
+ * console.assert((await queue.get(message.id))?.size === message.size);
+ * ```
+ */
+export async function openKvQueue(
+  path: string,
+  deps: QueueDeps,
+  options: QueueOptions = {},
+): Promise<QueueStore> {
+  try {
+    if (path !== ":memory:") await Deno.mkdir(dirname(path), { recursive: true });
+    const kv = await Deno.openKv(path);
+    return new KvQueueStore(kv, deps, options);
+  } catch (error) {
+    throw toSpoolError(error, `Cannot open queue "${path}"`);
+  }
+}
+
+class KvQueueStore implements QueueStore {
+  readonly #kv: Deno.Kv;
+  readonly #committer: GroupCommitter;
+  readonly #deps: QueueDeps;
+  readonly #maxAgeMs: number;
+  readonly #activeSpools = new Set<string>();
+  #phase: StorePhase = { kind: "open" };
+
+  constructor(kv: Deno.Kv, deps: QueueDeps, options: QueueOptions) {
+    this.#kv = kv;
+    this.#committer = new GroupCommitter(kv);
+    this.#deps = deps;
+    this.#maxAgeMs = options.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
+  }
+
+  createSpool(): SpoolWriter {
+    const id = newMessageId(this.#deps.clock.now(), this.#deps.random ?? cryptoRandomBytes);
+    this.#activeSpools.add(id);
+    return new ChunkedSpoolWriter({
+      sink: new KvSpoolSink(this.#committer, this.#deps.clock),
+      clock: this.#deps.clock,
+      id,
+      maxAgeMs: this.#maxAgeMs,
+      onSettled: (settled) => this.#activeSpools.delete(settled),
+    });
+  }
+
+  get(id: string): Promise<QueuedMessage | undefined> {
+    return readMessage(this.#kv, id);
+  }
+
+  readBody(id: string): ReadableStream<Uint8Array> {
+    return kvBodyStream(this.#kv, id);
+  }
+
+  list(filter: ListFilter = {}, page?: ListPage): Promise<ListResult> {
+    return listKvMessages(this.#kv, { filter, page, now: this.#deps.clock.now() });
+  }
+
+  delete(id: string): Promise<boolean> {
+    return deleteKvMessage({ kv: this.#kv, committer: this.#committer }, id);
+  }
+
+  async count(): Promise<number> {
+    const entry = await this.#kv.get<Deno.KvU64>(COUNT_KEY);
+    return entry.value === null ? 0 : Number(BigInt.asIntN(64, entry.value.value));
+  }
+
+  stats(): Promise<QueueStats> {
+    return collectKvStats(this.#kv);
+  }
+
+  due(now: number, limit: number): Promise<QueuedMessage[]> {
+    return dueKvMessages(this.#kv, now, limit);
+  }
+
+  update(message: QueuedMessage): Promise<boolean> {
+    return updateKvMessage({ kv: this.#kv, committer: this.#committer }, message);
+  }
+
+  cleanupOrphans(): Promise<number> {
+    const target = { kv: this.#kv, committer: this.#committer };
+    return removeKvOrphans(target, this.#activeSpools);
+  }
+
+  metrics(): QueueMetrics {
+    return this.#committer.metrics();
+  }
+
+  close(): Promise<void> {
+    if (this.#phase.kind === "closing") return this.#phase.done;
+    const done = (async () => {
+      await this.#committer.close();
+      this.#kv.close();
+    })();
+    this.#phase = { kind: "closing", done };
+    return done;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

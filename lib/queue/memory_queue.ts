@@ -1,0 +1,214 @@
+// The in-memory implementation of QueueStore, for tests and embedders without a disk.
+import { addToStats, emptyStats, PageCollector, pageLimit } from "./_query.ts";
+import { DEFAULT_MAX_AGE_MS, prepareUpdate } from "./_record.ts";
+import { ChunkedSpoolWriter } from "./_spool_writer.ts";
+import type { SpoolSink } from "./_spool_writer.ts";
+import { cryptoRandomBytes, newMessageId } from "./message_id.ts";
+import { SpoolError } from "./spool_error.ts";
+import type {
+  ListFilter,
+  ListPage,
+  ListResult,
+  QueueDeps,
+  QueuedMessage,
+  QueueMetrics,
+  QueueOptions,
+  QueueStats,
+  QueueStore,
+  SpoolWriter,
+} from "./types.ts";
+
+interface StoredMessage {
+  message: QueuedMessage;
+  body: Uint8Array[];
+}
+
+/** Everything the memory queue holds, shared by the store and its spool sink. */
+interface MemoryState {
+  readonly messages: Map<string, StoredMessage>;
+  readonly spooling: Map<string, Uint8Array[]>;
+  readonly metrics: QueueMetrics;
+  phase: "open" | "closed";
+}
+
+/**
+ * Creates an in-memory queue with the same behaviour as {@linkcode openKvQueue}
+ * (minus durability): for tests and for embedders that bring their own storage.
+ *
+ * @param deps The clock and optional randomness.
+ * @param options Message lifetime.
+ *
+ * @example
+ * ```ts
+ * import { openMemoryQueue } from "./memory_queue.ts";
+ *
+ * await using queue = openMemoryQueue({ clock: { now: () => 1_700_000_000_000 } });
+ * const spool = queue.createSpool();
+ * await spool.write(new Uint8Array([104, 105]));
+ * await spool.commit({ reversePath: "", recipients: ["b@example.org"], receivedFrom: { ip: "::1", helo: "x" } });
+ * console.assert(await queue.count() === 1);
+ * ```
+ */
+export function openMemoryQueue(deps: QueueDeps, options: QueueOptions = {}): QueueStore {
+  return new MemoryQueueStore(deps, options);
+}
+
+class MemoryQueueStore implements QueueStore {
+  readonly #state: MemoryState = {
+    messages: new Map(),
+    spooling: new Map(),
+    metrics: { atomicCommits: 0, committedGroups: 0 },
+    phase: "open",
+  };
+  readonly #deps: QueueDeps;
+  readonly #maxAgeMs: number;
+  readonly #activeSpools = new Set<string>();
+
+  constructor(deps: QueueDeps, options: QueueOptions) {
+    this.#deps = deps;
+    this.#maxAgeMs = options.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
+  }
+
+  createSpool(): SpoolWriter {
+    const id = newMessageId(this.#deps.clock.now(), this.#deps.random ?? cryptoRandomBytes);
+    this.#activeSpools.add(id);
+    return new ChunkedSpoolWriter({
+      sink: new MemorySpoolSink(this.#state),
+      clock: this.#deps.clock,
+      id,
+      maxAgeMs: this.#maxAgeMs,
+      onSettled: (settled) => this.#activeSpools.delete(settled),
+    });
+  }
+
+  get(id: string): Promise<QueuedMessage | undefined> {
+    const stored = this.#state.messages.get(id);
+    return Promise.resolve(stored ? structuredClone(stored.message) : undefined);
+  }
+
+  readBody(id: string): ReadableStream<Uint8Array> {
+    let chunks: Uint8Array[] | undefined;
+    return new ReadableStream<Uint8Array>({
+      pull: (controller) => {
+        chunks ??= this.#state.messages.get(id)?.body.slice();
+        if (!chunks) throw new SpoolError(`Cannot read message "${id}": not found`);
+        const next = chunks.shift();
+        if (next) controller.enqueue(next.slice());
+        else controller.close();
+      },
+    }, { highWaterMark: 0 });
+  }
+
+  list(filter: ListFilter = {}, page?: ListPage): Promise<ListResult> {
+    const collector = new PageCollector(filter, this.#deps.clock.now(), pageLimit(page));
+    const ids = [...this.#state.messages.keys()].sort();
+    for (const id of ids) {
+      if (page?.cursor !== undefined && id <= page.cursor) continue;
+      if (!collector.offer(structuredClone(this.#state.messages.get(id)!.message))) break;
+    }
+    return Promise.resolve(collector.result());
+  }
+
+  delete(id: string): Promise<boolean> {
+    this.#countCommit();
+    return Promise.resolve(this.#state.messages.delete(id));
+  }
+
+  count(): Promise<number> {
+    return Promise.resolve(this.#state.messages.size);
+  }
+
+  stats(): Promise<QueueStats> {
+    const stats = emptyStats();
+    for (const { message } of this.#state.messages.values()) addToStats(stats, message);
+    return Promise.resolve(stats);
+  }
+
+  due(now: number, limit: number): Promise<QueuedMessage[]> {
+    const due = [...this.#state.messages.values()]
+      .map((stored) => stored.message)
+      .filter((message) => message.state === "queued" && message.nextAttemptAt <= now)
+      .sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || (a.id < b.id ? -1 : 1));
+    return Promise.resolve(structuredClone(due.slice(0, Math.max(0, limit))));
+  }
+
+  update(message: QueuedMessage): Promise<boolean> {
+    try {
+      const stored = this.#state.messages.get(message.id);
+      if (!stored || stored.message.revision !== message.revision) return Promise.resolve(false);
+      stored.message = prepareUpdate(message);
+      this.#countCommit();
+      return Promise.resolve(true);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  cleanupOrphans(): Promise<number> {
+    let removed = 0;
+    for (const id of this.#state.spooling.keys()) {
+      if (this.#activeSpools.has(id)) continue;
+      this.#state.spooling.delete(id);
+      removed++;
+    }
+    return Promise.resolve(removed);
+  }
+
+  metrics(): QueueMetrics {
+    return { ...this.#state.metrics };
+  }
+
+  close(): Promise<void> {
+    this.#state.phase = "closed";
+    return Promise.resolve();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #countCommit(): void {
+    this.#state.metrics.atomicCommits++;
+    this.#state.metrics.committedGroups++;
+  }
+}
+
+/** Keeps spooled chunks in a map until the message commits. */
+class MemorySpoolSink implements SpoolSink {
+  readonly #state: MemoryState;
+
+  constructor(state: MemoryState) {
+    this.#state = state;
+  }
+
+  writeChunk(id: string, index: number, chunk: Uint8Array): Promise<void> {
+    return this.#apply(() => {
+      const chunks = this.#state.spooling.get(id) ?? [];
+      chunks[index] = chunk;
+      this.#state.spooling.set(id, chunks);
+    });
+  }
+
+  commitMessage(message: QueuedMessage, lastChunk: Uint8Array | undefined): Promise<void> {
+    return this.#apply(() => {
+      const body = this.#state.spooling.get(message.id) ?? [];
+      if (lastChunk) body.push(lastChunk);
+      this.#state.spooling.delete(message.id);
+      this.#state.messages.set(message.id, { message: structuredClone(message), body });
+    });
+  }
+
+  discard(id: string): Promise<void> {
+    return this.#apply(() => this.#state.spooling.delete(id));
+  }
+
+  async #apply(change: () => void): Promise<void> {
+    await Promise.resolve();
+    if (this.#state.phase === "closed") {
+      throw new SpoolError("Cannot commit: the queue is closed");
+    }
+    change();
+    this.#state.metrics.atomicCommits++;
+    this.#state.metrics.committedGroups++;
+  }
+}

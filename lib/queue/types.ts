@@ -1,0 +1,256 @@
+/**
+ * Types of the queue port: the persisted message record, the spool writer and
+ * the store interface shared by the Deno KV and in-memory implementations.
+ *
+ * @module
+ */
+
+import type { RandomBytes } from "./message_id.ts";
+
+/** Source of the current time in milliseconds since the Unix epoch. */
+export interface Clock {
+  /** Returns the current time in milliseconds. */
+  now(): number;
+}
+
+/** Delivery state of one recipient of a queued message. */
+export type RecipientStatus = "pending" | "delivered" | "deferred" | "failed";
+
+/** The last SMTP reply seen for a recipient. */
+export interface StoredReply {
+  /** Three-digit reply code, for example `451`. */
+  code: number;
+  /** RFC 3463 enhanced status code, for example `"4.7.1"`. */
+  enhanced?: string;
+  /** Reply text; stored truncated to 200 characters (100 if it has characters beyond Latin-1). */
+  text: string;
+  /** When the reply was received, in milliseconds. */
+  at: number;
+}
+
+/** Per-recipient state persisted in the message record. */
+export interface RecipientState {
+  /** Canonical forward-path address. */
+  address: string;
+  /** Where this recipient stands. */
+  status: RecipientStatus;
+  /** Delivery attempts made for this recipient. */
+  attempts: number;
+  /** The last reply from a receiving server, if any. */
+  lastReply?: StoredReply;
+  /** Next attempt for this recipient, in milliseconds, if deferred. */
+  nextAttemptAt?: number;
+}
+
+/** TLS parameters of the session that received the message. */
+export interface ReceivedTls {
+  /** Protocol version, for example `"TLSv1.3"`. */
+  version: string;
+  /** Cipher suite name. */
+  cipher: string;
+}
+
+/** Where a message came from. */
+export interface ReceivedFrom {
+  /** Peer IP address. */
+  ip: string;
+  /** Argument of the EHLO/HELO command. */
+  helo: string;
+  /** Present when the session used TLS. */
+  tls?: ReceivedTls;
+  /** Authenticated user name, when the client used AUTH. */
+  authUser?: string;
+  /** Name or address of the listener that accepted the session. */
+  listener?: string;
+}
+
+/** ESMTP MAIL parameters that matter for relaying. */
+export interface MailParams {
+  /** RFC 6152 BODY parameter (`"7BIT"` or `"8BITMIME"`). */
+  body?: string;
+  /** RFC 6531 SMTPUTF8 parameter. */
+  smtputf8?: boolean;
+}
+
+/** Lifecycle state of a queued message. `held` messages are not scheduled. */
+export type MessageState = "queued" | "held";
+
+/** The envelope record persisted for each queued message (plain, structured-clone data). */
+export interface QueuedMessage {
+  /** Id made by `newMessageId`. */
+  id: string;
+  /** RFC 5321 reverse-path; `""` for the null sender `<>`. */
+  reversePath: string;
+  /** One entry per forward-path. */
+  recipients: RecipientState[];
+  /** The session the message came from. */
+  receivedFrom: ReceivedFrom;
+  /** Body size in bytes, as stored. */
+  size: number;
+  /** Number of stored body chunks. */
+  chunks: number;
+  /** When the message was committed, in milliseconds. */
+  createdAt: number;
+  /** When undelivered recipients expire, in milliseconds. */
+  expiresAt: number;
+  /** When the message is next due for delivery, in milliseconds. */
+  nextAttemptAt: number;
+  /** Delivery attempts made for the message. */
+  attempts: number;
+  /** Scheduling priority; higher is more urgent. */
+  priority: number;
+  /** W3C trace context carried from the receiving span. */
+  traceContext?: Record<string, string>;
+  /** ESMTP MAIL parameters. */
+  mailParams?: MailParams;
+  /** Lifecycle state. */
+  state: MessageState;
+  /** Record schema version. */
+  version: 1;
+  /**
+   * Optimistic-concurrency counter: `update()` succeeds only when it matches the
+   * stored record, and stores `revision + 1`. Starts at 0.
+   */
+  revision: number;
+}
+
+/** What the SMTP session knows about a message when it commits it. */
+export interface EnvelopeInit {
+  /** RFC 5321 reverse-path; `""` for the null sender. */
+  reversePath: string;
+  /** Canonical forward-path addresses. */
+  recipients: string[];
+  /** The session the message came from. */
+  receivedFrom: ReceivedFrom;
+  /** ESMTP MAIL parameters. */
+  mailParams?: MailParams;
+  /** W3C trace context to carry to delivery. */
+  traceContext?: Record<string, string>;
+  /** Scheduling priority. @default {0} */
+  priority?: number;
+}
+
+/** Streams one message body into the queue; see `QueueStore.createSpool()`. */
+export interface SpoolWriter {
+  /** Id the message will have once committed. */
+  readonly id: string;
+  /** Body bytes written so far. */
+  readonly size: number;
+  /**
+   * Appends body bytes. The bytes are copied, so the caller may reuse its buffer.
+   * Full chunks are persisted as they fill; the promise resolves once the writer
+   * holds at most two chunks. Await each call before the next.
+   *
+   * @throws {SpoolError} If a chunk cannot be stored or the writer is closed.
+   */
+  write(bytes: Uint8Array): Promise<void>;
+  /**
+   * Stores the envelope and the due-index entry in one atomic commit. The message
+   * is durable when the promise resolves. On failure the spooled chunks are removed.
+   *
+   * @throws {SpoolError} If the record is too large or the commit fails.
+   */
+  commit(envelope: EnvelopeInit): Promise<QueuedMessage>;
+  /** Drops everything written so far. Idempotent; never throws. */
+  abort(): Promise<void>;
+}
+
+/** Filter for `QueueStore.list()`; all given fields must match. */
+export interface ListFilter {
+  /** Exact lifecycle state. */
+  state?: string;
+  /** At least one recipient in this domain (case-insensitive). */
+  domain?: string;
+  /** Reverse-path (case-insensitive); `""` matches the null sender. */
+  sender?: string;
+  /** At least one recipient with this address (case-insensitive). */
+  recipient?: string;
+  /** Age in milliseconds: only messages created at least this long ago. */
+  olderThan?: number;
+}
+
+/** Page request for `QueueStore.list()`. */
+export interface ListPage {
+  /** Opaque cursor returned by the previous page. */
+  cursor?: string;
+  /** Page size, 1 to 1000. @default {100} */
+  limit?: number;
+}
+
+/** One page of `QueueStore.list()`, in id (creation) order. */
+export interface ListResult {
+  /** Matching messages. */
+  messages: QueuedMessage[];
+  /** Present when more messages may match; pass it to get the next page. */
+  cursor?: string;
+}
+
+/** Aggregates over the whole queue. */
+export interface QueueStats {
+  /** Number of messages. */
+  total: number;
+  /** Messages per lifecycle state. */
+  byState: Record<string, number>;
+  /** Messages with at least one recipient per domain (same count as `list({ domain })`). */
+  byDomain: Record<string, number>;
+  /** Creation time of the oldest message, if any. */
+  oldestCreatedAt?: number;
+  /** Sum of body sizes in bytes. */
+  bytes: number;
+}
+
+/** Counters describing the store's write path, for tests and metrics. */
+export interface QueueMetrics {
+  /** Atomic commits performed (one per fsync for Deno KV). */
+  atomicCommits: number;
+  /** Mutation groups committed (several share one atomic commit when batched). */
+  committedGroups: number;
+}
+
+/** The durable message queue. */
+export interface QueueStore extends AsyncDisposable {
+  /** Starts spooling a new message body. */
+  createSpool(): SpoolWriter;
+  /** Reads one message record. */
+  get(id: string): Promise<QueuedMessage | undefined>;
+  /** Streams a message body chunk by chunk, in order; errors with `SpoolError` if missing. */
+  readBody(id: string): ReadableStream<Uint8Array>;
+  /** Lists messages in id order, filtered, one page at a time. */
+  list(filter?: ListFilter, page?: ListPage): Promise<ListResult>;
+  /** Deletes a message with its body; returns false if it did not exist. */
+  delete(id: string): Promise<boolean>;
+  /** Number of committed messages (O(1)). */
+  count(): Promise<number>;
+  /** Aggregates over all messages (scans the queue). */
+  stats(): Promise<QueueStats>;
+  /** Queued messages with `nextAttemptAt <= now`, earliest first. */
+  due(now: number, limit: number): Promise<QueuedMessage[]>;
+  /**
+   * Rewrites a record and moves its due-index entry atomically, if the stored
+   * `revision` equals `message.revision`; stores `revision + 1`.
+   *
+   * @returns false if the message is gone or was changed meanwhile.
+   * @throws {SpoolError} If the record is too large or the commit fails.
+   */
+  update(message: QueuedMessage): Promise<boolean>;
+  /** Removes bodies of spools that never committed; returns how many. Call at startup. */
+  cleanupOrphans(): Promise<number>;
+  /** Write-path counters. */
+  metrics(): QueueMetrics;
+  /** Waits for pending commits, then closes the store. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Effects a queue needs. */
+export interface QueueDeps {
+  /** Time source for ids, `createdAt`, `expiresAt` and `olderThan`. */
+  clock: Clock;
+  /** Randomness for message ids. @default {crypto.getRandomValues} */
+  random?: RandomBytes;
+}
+
+/** Options of {@linkcode openKvQueue} and `openMemoryQueue`. */
+export interface QueueOptions {
+  /** Lifetime of a queued message in milliseconds. @default {432_000_000} (5 days) */
+  maxAgeMs?: number;
+}

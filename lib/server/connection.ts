@@ -1,0 +1,360 @@
+import type net from "node:net";
+import type tls from "node:tls";
+import type { EnvelopeInit, QueueStore } from "../queue/mod.ts";
+import {
+  formatReply,
+  receivedHeader,
+  type Reply,
+  ServerSession,
+  type SessionEvent,
+  type SessionOptions,
+} from "../smtp/mod.ts";
+import { getLogger } from "../observe/mod.ts";
+import { MessageIntake } from "./intake.ts";
+import type { RelayPolicy } from "./policy.ts";
+import { type TlsSessionInfo, upgradeToTls } from "./tls.ts";
+import type { Authenticator } from "./auth.ts";
+import { ConnectionTimers, type SessionTimeouts } from "./timers.ts";
+
+const logger = getLogger(["empath", "server"]);
+
+/** The services a connection uses; built once per listener by the composition root. */
+export interface ConnectionServices {
+  readonly queue: Pick<QueueStore, "createSpool">;
+  readonly policy: RelayPolicy;
+  readonly authenticator: Authenticator;
+  readonly tlsContext?: tls.SecureContext;
+  readonly now: () => number;
+}
+
+/** Per-listener settings of a connection, as plain data. */
+export interface ConnectionSettings {
+  readonly listener: string;
+  readonly hostname: string;
+  readonly session: SessionOptions;
+  readonly timeouts: SessionTimeouts;
+}
+
+/** What the control plane shows about one open connection. */
+export interface ConnectionSnapshot {
+  readonly id: number;
+  readonly listener: string;
+  readonly peer: string;
+  readonly since: number;
+  readonly phase: string;
+  readonly tls?: TlsSessionInfo;
+  readonly authenticatedUser?: string;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  readonly messages: number;
+}
+
+let nextConnectionId = 1;
+
+/**
+ * Drives one SMTP connection: the only code that reads and writes the socket.
+ * Bytes go into the sans-I/O {@link ServerSession}; its events are answered
+ * here by asking the relay policy, the authenticator and the queue.
+ */
+export class SmtpConnection {
+  readonly id = nextConnectionId++;
+  readonly #services: ConnectionServices;
+  readonly #settings: ConnectionSettings;
+  readonly #session: ServerSession;
+  readonly #intake: MessageIntake;
+  readonly #timers: ConnectionTimers;
+  readonly #closed: Promise<void>;
+  #socket: net.Socket;
+  #out: Uint8Array[] = [];
+  #draining = false;
+  #tls: TlsSessionInfo | undefined;
+  #stats = { since: 0, bytesIn: 0, bytesOut: 0, messages: 0 };
+
+  constructor(socket: net.Socket, services: ConnectionServices, settings: ConnectionSettings) {
+    this.#socket = socket;
+    this.#services = services;
+    this.#settings = settings;
+    this.#session = new ServerSession({ ...settings.session, tls: false });
+    this.#intake = new MessageIntake(services.queue);
+    this.#timers = new ConnectionTimers(settings.timeouts, (what) => this.#timedOut(what));
+    this.#stats.since = services.now();
+    this.#closed = new Promise((resolve) => socket.once("close", () => this.#cleanup(resolve)));
+  }
+
+  /** Resolves when the socket is closed and everything is released. */
+  get closed(): Promise<void> {
+    return this.#closed;
+  }
+
+  /** Client address as seen on the socket. */
+  get peerAddress(): string {
+    return normalizeIp(this.#socket.remoteAddress ?? "");
+  }
+
+  /** Whether the session is between transactions, so closing it loses nothing. */
+  get idle(): boolean {
+    return !this.#draining && this.#session.transaction === undefined;
+  }
+
+  /** A snapshot for the control plane. */
+  snapshot(): ConnectionSnapshot {
+    return {
+      id: this.id,
+      listener: this.#settings.listener,
+      peer: `${this.peerAddress}:${this.#socket.remotePort ?? 0}`,
+      phase: this.#session.phase,
+      tls: this.#tls,
+      authenticatedUser: this.#session.authenticatedUser,
+      ...this.#stats,
+    };
+  }
+
+  /** Sends the greeting and starts reading. */
+  start(): void {
+    this.#attach(this.#socket);
+    this.#timers.startSession();
+    this.#timers.idle(this.#session.phase);
+    this.#queueOut(this.#session.greeting());
+    this.#flush();
+  }
+
+  /** Closes the connection with a `421` reply, e.g. on shutdown. */
+  shutdown(reply: Reply): void {
+    this.#queueOut(new TextEncoder().encode(formatReply(reply, { enhanced: true })));
+    this.#flush();
+    this.#socket.end();
+    this.#socket.destroySoon?.();
+  }
+
+  #attach(socket: net.Socket): void {
+    socket.on("data", this.#onData);
+    socket.on("error", this.#onError);
+  }
+
+  #detach(socket: net.Socket): void {
+    socket.removeListener("data", this.#onData);
+    socket.removeListener("error", this.#onError);
+  }
+
+  #onData = (chunk: Uint8Array): void => {
+    this.#stats.bytesIn += chunk.byteLength;
+    this.#session.receive(chunk);
+    this.#timers.idle(this.#session.phase);
+    if (!this.#draining) void this.#drain();
+  };
+
+  #onError = (error: Error): void => {
+    logger.debug("Connection {id} error: {error}", { id: this.id, error: error.message });
+  };
+
+  async #drain(): Promise<void> {
+    this.#draining = true;
+    this.#socket.pause();
+    try {
+      while (await this.#step(this.#session.nextEvent()));
+    } catch (error) {
+      logger.error("Connection {id} failed: {error}", { id: this.id, error });
+      this.shutdown({ code: 421, enhanced: "4.3.0", lines: ["Local error, closing connection"] });
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  /** Handles one session event; returns false when draining must stop. */
+  async #step(event: SessionEvent): Promise<boolean> {
+    switch (event.type) {
+      case "need-data":
+        this.#flush();
+        this.#socket.resume();
+        return false;
+      case "send":
+        this.#queueOut(event.bytes);
+        if (event.close) this.#close();
+        return !event.close;
+      case "data-chunk":
+        await this.#intake.write(event.bytes);
+        return true;
+      case "data-aborted":
+        await this.#intake.discard();
+        this.#queueOut(event.bytes);
+        return true;
+      case "starttls":
+        await this.#startTls();
+        return false;
+      default:
+        this.#queueOut(this.#session.respond(await this.#decide(event)));
+        return true;
+    }
+  }
+
+  async #decide(event: DecisionEvent): Promise<Reply> {
+    switch (event.type) {
+      case "mail":
+        return { code: 250, enhanced: "2.1.0", lines: ["Sender ok"] };
+      case "rcpt":
+        return this.#services.policy.checkRecipient(event.forwardPath, {
+          ip: this.peerAddress,
+          authenticatedUser: this.#session.authenticatedUser,
+        });
+      case "data-start":
+        return await this.#beginMessage(event.mode);
+      case "data-end":
+        return await this.#endMessage();
+      case "auth":
+        return await this.#services.authenticator.authenticate(event, this.peerAddress);
+    }
+  }
+
+  async #beginMessage(mode: "data" | "bdat"): Promise<Reply> {
+    await this.#intake.begin((id) => this.#receivedHeader(id));
+    if (mode === "bdat") return { code: 250, enhanced: "2.0.0", lines: ["Ok"] };
+    return { code: 354, lines: ["End data with <CR><LF>.<CR><LF>"] };
+  }
+
+  async #endMessage(): Promise<Reply> {
+    const reply = await this.#intake.finish(this.#envelope());
+    if (reply.code === 250) {
+      this.#stats.messages++;
+      logger.info("Message {id} queued from {ip}", {
+        id: reply.lines[0]?.split(" ").pop(),
+        ip: this.peerAddress,
+        recipients: this.#session.transaction?.recipients.length,
+      });
+    }
+    return reply;
+  }
+
+  #envelope(): EnvelopeInit {
+    const transaction = this.#session.transaction;
+    if (transaction === undefined) throw new TypeError("Message ended without a transaction");
+    const reversePath = transaction.reversePath;
+    return {
+      reversePath: reversePath.kind === "mailbox" ? reversePath.address : "",
+      recipients: transaction.recipients.map((path) =>
+        path.kind === "mailbox" && path.domain !== "" ? path.address : this.#postmaster()
+      ),
+      receivedFrom: {
+        ip: this.peerAddress,
+        helo: this.#session.helo?.domain ?? "",
+        tls: this.#tls,
+        authUser: this.#session.authenticatedUser,
+        listener: this.#settings.listener,
+      },
+      mailParams: {
+        body: transaction.mailParams.body,
+        smtputf8: transaction.mailParams.smtputf8 === true,
+      },
+    };
+  }
+
+  #postmaster(): string {
+    return `postmaster@${this.#settings.hostname.toLowerCase()}`;
+  }
+
+  #receivedHeader(id: string): string {
+    const transaction = this.#session.transaction;
+    const recipients = transaction?.recipients ?? [];
+    const only = recipients.length === 1 ? recipients[0] : undefined;
+    return receivedHeader({
+      from: this.#session.helo?.domain ?? "unknown",
+      ip: this.peerAddress,
+      by: this.#settings.hostname,
+      with: protocolName({
+        esmtp: this.#session.helo?.verb === "EHLO",
+        tls: this.#tls !== undefined,
+        auth: this.#session.authenticatedUser !== undefined,
+        utf8: transaction?.mailParams.smtputf8 === true,
+      }),
+      tls: this.#tls,
+      id,
+      for: only?.kind === "mailbox" ? only.address : undefined,
+      date: new Date(this.#services.now()),
+    });
+  }
+
+  async #startTls(): Promise<void> {
+    const context = this.#services.tlsContext;
+    this.#flush();
+    if (context === undefined) throw new TypeError("STARTTLS offered without a TLS context");
+    const plain = this.#socket;
+    this.#detach(plain);
+    try {
+      const { socket, info } = await upgradeToTls(plain, context, this.#settings.timeouts.tls);
+      this.#socket = socket;
+      this.#tls = info;
+      this.#session.tlsEstablished();
+      socket.once("close", () => plain.destroy());
+      this.#attach(socket);
+      this.#timers.idle(this.#session.phase);
+    } catch (error) {
+      logger.info("TLS handshake with {ip} failed: {error}", {
+        ip: this.peerAddress,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+
+  #timedOut(what: string): void {
+    logger.info("Connection {id} from {ip} timed out ({what})", {
+      id: this.id,
+      ip: this.peerAddress,
+      what,
+    });
+    this.shutdown({ code: 421, enhanced: "4.4.2", lines: [`${this.#settings.hostname} Error: timeout exceeded`] });
+    this.#socket.destroy();
+  }
+
+  #queueOut(bytes: Uint8Array): void {
+    if (bytes.byteLength > 0) this.#out.push(bytes);
+  }
+
+  #flush(): void {
+    if (this.#out.length === 0 || this.#socket.destroyed) {
+      this.#out = [];
+      return;
+    }
+    const bytes = this.#out.length === 1 ? this.#out[0] : concat(this.#out);
+    this.#out = [];
+    this.#stats.bytesOut += bytes.byteLength;
+    this.#socket.write(bytes);
+  }
+
+  #close(): void {
+    this.#flush();
+    this.#socket.end();
+  }
+
+  #cleanup(resolve: () => void): void {
+    this.#timers.clear();
+    void this.#intake.discard().finally(resolve);
+  }
+}
+
+type DecisionEvent = Extract<
+  SessionEvent,
+  { type: "mail" | "rcpt" | "data-start" | "data-end" | "auth" }
+>;
+
+/** RFC 3848 / RFC 6531 protocol name for the `with` clause of `Received:`. */
+function protocolName(flags: { esmtp: boolean; tls: boolean; auth: boolean; utf8: boolean }) {
+  if (!flags.esmtp) return "SMTP";
+  const base = flags.utf8 ? "UTF8SMTP" : "ESMTP";
+  return `${base}${flags.tls ? "S" : ""}${flags.auth ? "A" : ""}`;
+}
+
+/** Strips the IPv4-mapped IPv6 prefix so policy sees `127.0.0.1`, not `::ffff:127.0.0.1`. */
+export function normalizeIp(address: string): string {
+  return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const part of parts) length += part.byteLength;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.byteLength;
+  }
+  return out;
+}

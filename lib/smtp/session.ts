@@ -1,0 +1,375 @@
+/**
+ * The sans-I/O SMTP server session: bytes in, events out.
+ *
+ * @module
+ */
+import { type Command, parseCommand } from "./command.ts";
+import { DataDecoder } from "./data_decoder.ts";
+import { LineBuffer, type LineResult } from "./line_buffer.ts";
+import { chunkReceived, greeting, tooManyCommands, tooManyErrors } from "./replies.ts";
+import { formatReply, type Reply, SmtpSyntaxError } from "./reply.ts";
+import type { SessionEvent, SessionOptions, SessionPhase } from "./session_event.ts";
+import { InputQueue } from "./_input_queue.ts";
+import { type ChunkDisposal, CLOSED, COMMAND, EMIT, NEED_DATA, type Phase } from "./_phase.ts";
+import { type SaslStep, startSasl } from "./_sasl.ts";
+import {
+  continueSaslLine,
+  decisionEvent,
+  decodeLine,
+  resolveOptions,
+  type SessionLimits,
+} from "./_session_events.ts";
+import {
+  addBdatChunk,
+  applyDecision,
+  type Decision,
+  type Helo,
+  initialState,
+  type SessionState,
+  type Transaction,
+  type Transition,
+  transition,
+} from "./_state.ts";
+
+/** RFC 4954 §4: AUTH responses may be up to 12288 octets. */
+const AUTH_LINE_LENGTH = 12288;
+const encoder = new TextEncoder();
+
+/**
+ * One SMTP server conversation as a state machine, in the shape of h11: the
+ * driver passes received bytes to {@link receive}, drains {@link nextEvent}
+ * until `need-data`, answers decision events with {@link respond} and writes
+ * the bytes it is given. It never touches a socket or a clock.
+ *
+ * Pipelined commands (RFC 2920) are handled one at a time, one reply each, in
+ * order. While a decision is pending the session does not advance.
+ *
+ * @example
+ * ```ts
+ * import { ServerSession } from "./session.ts";
+ * import assert from "node:assert/strict";
+ * const session = new ServerSession({ hostname: "mx.example.test" });
+ * const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+ * assert.equal(text(session.greeting()), "220 mx.example.test ESMTP Empath\r\n");
+ * session.receive(new TextEncoder().encode("HELO client.example\r\nMAIL FROM:<a@example.test>\r\n"));
+ * const helo = session.nextEvent();
+ * assert.equal(helo.type === "send" && text(helo.bytes), "250 mx.example.test\r\n");
+ * const mail = session.nextEvent();
+ * assert.equal(mail.type, "mail");
+ * assert.equal(text(session.respond({ code: 250, enhanced: "2.1.0", lines: ["Ok"] })), "250 Ok\r\n");
+ * assert.equal(session.nextEvent().type, "need-data");
+ * ```
+ */
+export class ServerSession {
+  readonly #limits: SessionLimits;
+  readonly #input = new InputQueue();
+  readonly #outbox: SessionEvent[] = [];
+  readonly #counters = { errors: 0, commands: 0 };
+  #lines: LineBuffer;
+  #state: SessionState;
+  #phase: Phase = COMMAND;
+  #pending: Decision | undefined;
+
+  /** @param options Host name, limits and offered extensions. */
+  constructor(options: SessionOptions) {
+    this.#limits = resolveOptions(options);
+    this.#state = initialState(options.tls ?? false);
+    this.#lines = new LineBuffer({ maxLength: this.#limits.maxCommandLength });
+  }
+
+  /** What the session is doing now. */
+  get phase(): SessionPhase {
+    return this.#phase.name;
+  }
+
+  /** The current transaction (sender, accepted recipients, MAIL parameters), if any. */
+  get transaction(): Pick<Transaction, "reversePath" | "recipients" | "mailParams"> | undefined {
+    return this.#state.transaction;
+  }
+
+  /** The client's EHLO/HELO, if it sent one since the start or the TLS upgrade. */
+  get helo(): Helo | undefined {
+    return this.#state.helo;
+  }
+
+  /** Whether the session is under TLS. */
+  get tls(): boolean {
+    return this.#state.tls;
+  }
+
+  /** The user name accepted by AUTH, if any. */
+  get authenticatedUser(): string | undefined {
+    return this.#state.authenticatedUser;
+  }
+
+  /** The `220` greeting to write when the connection opens. */
+  greeting(): Uint8Array {
+    return encoder.encode(
+      formatReply(greeting(this.#limits.hostname, this.#limits.greeting), { enhanced: false }),
+    );
+  }
+
+  /**
+   * Hands received bytes to the session. The array is kept (not copied) until
+   * it is consumed, so the driver must not reuse it; `data-chunk` events are
+   * views of it. Bytes after STARTTLS or after close are discarded.
+   */
+  receive(bytes: Uint8Array): void {
+    if (this.#phase.name === "closed" || this.#phase.name === "starttls") return;
+    this.#input.push(bytes);
+  }
+
+  /**
+   * The next thing the driver must do.
+   *
+   * @throws {TypeError} If a decision event is still waiting for `respond()`.
+   */
+  nextEvent(): SessionEvent {
+    if (this.#pending !== undefined) {
+      throw new TypeError("Cannot get the next event: a decision is pending, call respond() first");
+    }
+    const queued = this.#outbox.shift();
+    if (queued !== undefined) return queued;
+    while (true) {
+      const event = this.#step();
+      if (event !== undefined) return event;
+    }
+  }
+
+  /**
+   * Answers the pending decision event (`mail`, `rcpt`, `data-start`,
+   * `data-end`, `auth`); 2xx and 3xx mean accepted, and a 421 closes the
+   * session.
+   *
+   * @param reply The answer.
+   * @returns The bytes to write: empty for BDAT's `data-start`, whose
+   * acceptance is silent and whose refusal is sent once the chunk is consumed.
+   * @throws {TypeError} If no decision is pending.
+   */
+  respond(reply: Reply): Uint8Array {
+    const decision = this.#pending;
+    if (decision === undefined) throw new TypeError("Cannot respond: no decision is pending");
+    this.#pending = undefined;
+    this.#state = applyDecision(this.#state, decision, reply);
+    const bytes = this.#format(reply);
+    if (reply.code === 421) {
+      this.#close();
+      return bytes;
+    }
+    const accepted = reply.code < 400;
+    if (decision.kind === "data-start" && accepted) {
+      const { maxMessageSize, maxLineLength } = this.#limits;
+      this.#phase = { name: "data", decoder: new DataDecoder({ maxMessageSize, maxLineLength }) };
+    } else if (decision.kind === "bdat-start") {
+      const disposal: ChunkDisposal = accepted
+        ? EMIT
+        : { kind: "refuse", reply, aborted: false, counts: false };
+      const { size, last } = decision;
+      this.#phase = { name: "bdat", size, last, remaining: size, disposal };
+      return new Uint8Array(0);
+    }
+    return bytes;
+  }
+
+  /**
+   * Call once the TLS handshake after STARTTLS succeeded: the session starts
+   * over (RFC 3207 §4.2), under TLS, and the client must EHLO again.
+   *
+   * @throws {TypeError} If no STARTTLS is in progress.
+   */
+  tlsEstablished(): void {
+    if (this.#phase.name !== "starttls") {
+      throw new TypeError("Cannot establish TLS: no STARTTLS is in progress");
+    }
+    this.#state = initialState(true);
+    this.#input.clear();
+    this.#lines = new LineBuffer({ maxLength: this.#limits.maxCommandLength });
+    this.#phase = COMMAND;
+  }
+
+  /**
+   * Ends the session with an unsolicited reply, such as `421 4.4.2` on a
+   * timeout or `421 4.3.2` on shutdown, formatted for this session.
+   *
+   * @param reply The last reply.
+   * @returns The bytes to write before closing.
+   */
+  terminate(reply: Reply): Uint8Array {
+    const bytes = this.#format(reply);
+    this.#pending = undefined;
+    this.#close();
+    return bytes;
+  }
+
+  #step(): SessionEvent | undefined {
+    const phase = this.#phase;
+    switch (phase.name) {
+      case "closed":
+      case "starttls":
+        return NEED_DATA;
+      case "command":
+      case "auth":
+        return this.#readLine(phase);
+      case "data":
+        return this.#readData(phase.decoder);
+      case "bdat":
+        return this.#readChunk(phase);
+    }
+  }
+
+  #readLine(phase: Extract<Phase, { name: "command" | "auth" }>): SessionEvent | undefined {
+    const head = this.#input.peek();
+    if (head === undefined) return NEED_DATA;
+    const limit = phase.name === "auth"
+      ? Math.max(AUTH_LINE_LENGTH, this.#limits.maxCommandLength)
+      : this.#limits.maxCommandLength;
+    const { consumed, line } = this.#lines.read(head, limit);
+    this.#input.consume(consumed);
+    if (line === undefined) return undefined;
+    if (phase.name === "command") return this.#onCommandLine(line);
+    return this.#onSaslStep(continueSaslLine(phase.exchange, line));
+  }
+
+  #onCommandLine(line: LineResult): SessionEvent | undefined {
+    this.#counters.commands++;
+    if (this.#counters.commands > this.#limits.maxCommands) {
+      return this.#send(tooManyCommands(this.#limits.hostname), true);
+    }
+    let command: Command;
+    try {
+      const text = decodeLine(line);
+      // RFC 6531 §3.5: UTF-8 in RCPT only after MAIL … SMTPUTF8. Without a
+      // transaction, parse leniently so that the 503 wins.
+      const utf8 = this.#state.transaction?.mailParams.smtputf8 ?? true;
+      command = parseCommand(text, { utf8 });
+    } catch (error) {
+      if (error instanceof SmtpSyntaxError) return this.#refuse(error.reply);
+      throw error;
+    }
+    return this.#apply(transition(this.#state, command, this.#limits));
+  }
+
+  #apply(outcome: Transition): SessionEvent | undefined {
+    switch (outcome.kind) {
+      case "reply":
+        this.#state = outcome.state;
+        if (outcome.close) return this.#send(outcome.reply, true);
+        return outcome.reply.code >= 500 ? this.#refuse(outcome.reply) : this.#send(outcome.reply);
+      case "decide":
+        return this.#decide(outcome.decision);
+      case "starttls": {
+        const event = this.#send(outcome.reply);
+        this.#phase = { name: "starttls" };
+        this.#input.clear(); // CVE-2011-0411: no plaintext crosses the upgrade
+        this.#outbox.push({ type: "starttls" });
+        return event;
+      }
+      case "bdat":
+        return this.#startChunk(outcome);
+      case "auth":
+        return this.#onSaslStep(startSasl(outcome.mechanism, outcome.initialResponse));
+    }
+  }
+
+  #startChunk(outcome: Extract<Transition, { kind: "bdat" }>): SessionEvent | undefined {
+    const { size, last, verdict } = outcome;
+    switch (verdict.kind) {
+      case "decide":
+        return this.#decide({ kind: "bdat-start", size, last });
+      case "continue":
+        this.#phase = { name: "bdat", size, last, remaining: size, disposal: EMIT };
+        return undefined;
+      case "refuse": {
+        this.#state = verdict.state;
+        const disposal: ChunkDisposal = { ...verdict, kind: "refuse", counts: !verdict.aborted };
+        this.#phase = { name: "bdat", size, last, remaining: size, disposal };
+        return undefined;
+      }
+    }
+  }
+
+  #decide(decision: Decision): SessionEvent {
+    this.#pending = decision;
+    return decisionEvent(decision);
+  }
+
+  #onSaslStep(step: SaslStep): SessionEvent {
+    switch (step.kind) {
+      case "challenge":
+        this.#phase = { name: "auth", exchange: step.exchange };
+        return this.#send(step.reply);
+      case "credentials":
+        this.#phase = COMMAND;
+        return this.#decide({ kind: "auth", credentials: step.credentials });
+      case "failed":
+        this.#phase = COMMAND;
+        return this.#refuse(step.reply);
+    }
+  }
+
+  #readData(decoder: DataDecoder): SessionEvent | undefined {
+    const head = this.#input.peek();
+    if (head === undefined) return NEED_DATA;
+    const step = decoder.decode(head);
+    this.#input.consume(step.consumed);
+    const outcome = step.outcome;
+    if (outcome === undefined) {
+      return step.chunk === undefined ? undefined : { type: "data-chunk", bytes: step.chunk };
+    }
+    this.#phase = COMMAND;
+    if (outcome.kind === "complete") return this.#decide({ kind: "data-end" });
+    return this.#abort(outcome.reply);
+  }
+
+  #readChunk(phase: Extract<Phase, { name: "bdat" }>): SessionEvent | undefined {
+    if (phase.remaining > 0) {
+      const head = this.#input.peek();
+      if (head === undefined) return NEED_DATA;
+      const bytes = head.subarray(0, Math.min(head.length, phase.remaining));
+      this.#input.consume(bytes.length);
+      this.#phase = { ...phase, remaining: phase.remaining - bytes.length };
+      return phase.disposal.kind === "emit" ? { type: "data-chunk", bytes } : undefined;
+    }
+    this.#phase = COMMAND;
+    const disposal = phase.disposal;
+    if (disposal.kind === "refuse") {
+      if (disposal.aborted) return this.#abort(disposal.reply);
+      return disposal.counts ? this.#refuse(disposal.reply) : this.#send(disposal.reply);
+    }
+    this.#state = addBdatChunk(this.#state, phase.size);
+    if (phase.last) return this.#decide({ kind: "data-end" });
+    return this.#send(chunkReceived(phase.size));
+  }
+
+  #abort(reply: Reply): SessionEvent {
+    this.#state = { ...this.#state, transaction: undefined };
+    return { type: "data-aborted", reply, bytes: this.#format(reply) };
+  }
+
+  /** A session-made error reply: counted, and the last one allowed becomes 421. */
+  #refuse(reply: Reply): SessionEvent {
+    this.#counters.errors++;
+    if (this.#counters.errors >= this.#limits.maxErrors) {
+      return this.#send(tooManyErrors(this.#limits.hostname), true);
+    }
+    return this.#send(reply);
+  }
+
+  #send(reply: Reply, close = false): SessionEvent {
+    const bytes = this.#format(reply);
+    if (close) this.#close();
+    return { type: "send", bytes, reply, close };
+  }
+
+  #close(): void {
+    this.#phase = CLOSED;
+    this.#input.clear();
+    this.#outbox.length = 0;
+  }
+
+  #format(reply: Reply): Uint8Array {
+    // RFC 2034: enhanced status codes only once the client used EHLO.
+    const enhanced = this.#state.helo?.verb === "EHLO";
+    return encoder.encode(formatReply(reply, { enhanced }));
+  }
+}

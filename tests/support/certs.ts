@@ -1,0 +1,52 @@
+import { run } from "./peers.ts";
+
+/** A throwaway CA and a server certificate for `localhost` / 127.0.0.1 signed by it. */
+export interface TestCertificates {
+  readonly dir: string;
+  readonly caCert: string;
+  readonly cert: string;
+  readonly key: string;
+  /** PEM of the CA, for clients' trust stores. */
+  readonly caPem: string;
+}
+
+let cached: Promise<TestCertificates> | undefined;
+
+/**
+ * Makes (once per test process) a test CA and a server certificate with
+ * openssl, as an operator would. The directory is left for the OS to clean.
+ */
+export function testCertificates(): Promise<TestCertificates> {
+  cached ??= makeCertificates();
+  return cached;
+}
+
+async function makeCertificates(): Promise<TestCertificates> {
+  const dir = await Deno.makeTempDir({ prefix: "empath-certs-" });
+  const p = (name: string) => `${dir}/${name}`;
+  await openssl([
+    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30",
+    "-keyout", p("ca.key"), "-out", p("ca.pem"), "-subj", "/CN=Empath Test CA",
+  ]);
+  await openssl([
+    "req", "-newkey", "rsa:2048", "-nodes", "-keyout", p("key.pem"), "-out", p("server.csr"),
+    "-subj", "/CN=localhost",
+  ]);
+  await Deno.writeTextFile(p("ext.cnf"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
+  await openssl([
+    "x509", "-req", "-in", p("server.csr"), "-CA", p("ca.pem"), "-CAkey", p("ca.key"),
+    "-CAcreateserial", "-days", "30", "-out", p("cert.pem"), "-extfile", p("ext.cnf"),
+  ]);
+  return {
+    dir,
+    caCert: p("ca.pem"),
+    cert: p("cert.pem"),
+    key: p("key.pem"),
+    caPem: await Deno.readTextFile(p("ca.pem")),
+  };
+}
+
+async function openssl(args: string[]): Promise<void> {
+  const result = await run("openssl", args);
+  if (result.code !== 0) throw new Error(`openssl ${args[0]} failed: ${result.stderr}`);
+}

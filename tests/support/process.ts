@@ -1,0 +1,90 @@
+/** A running `main.ts` child process, as an operator would start it. */
+export interface EmpathProcess extends AsyncDisposable {
+  readonly child: Deno.ChildProcess;
+  readonly port: number;
+  /** Every log line read so far (parsed JSON objects). */
+  readonly logs: Record<string, unknown>[];
+  /** Sends a signal and waits for the exit status. */
+  stop(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
+}
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+
+/**
+ * Starts `deno run main.ts serve --config <file>` in `cwd` and resolves once the
+ * first SMTP listener logs that it is ready, with the port it bound.
+ */
+export async function spawnEmpath(
+  options: { cwd: string; config?: string; args?: string[]; timeoutMs?: number },
+): Promise<EmpathProcess> {
+  const args = ["run", "--unstable-kv", "-A", MAIN, "serve", ...(options.args ?? [])];
+  if (options.config !== undefined) args.push("--config", options.config);
+  const child = new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: options.cwd,
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const logs: Record<string, unknown>[] = [];
+  const ready = readLogs(child.stderr, logs);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const port = await Promise.race([
+    ready,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error("Empath did not become ready")), options.timeoutMs ?? 30_000);
+    }),
+  ]).finally(() => clearTimeout(timer));
+  let status: Promise<Deno.CommandStatus> | undefined;
+  const stop = (signal: Deno.Signal = "SIGTERM") => {
+    if (status === undefined) {
+      try {
+        child.kill(signal);
+      } catch {
+        // already exited
+      }
+      status = child.status;
+    }
+    return status;
+  };
+  return { child, port, logs, stop, [Symbol.asyncDispose]: async () => void await stop("SIGKILL") };
+}
+
+function readLogs(stream: ReadableStream<Uint8Array>, logs: Record<string, unknown>[]) {
+  return new Promise<number>((resolve, reject) => {
+    let pending = "";
+    const decoder = new TextDecoder();
+    (async () => {
+      for await (const chunk of stream) {
+        pending += decoder.decode(chunk, { stream: true });
+        let newline;
+        while ((newline = pending.indexOf("\n")) >= 0) {
+          const line = pending.slice(0, newline);
+          pending = pending.slice(newline + 1);
+          const record = parseLine(line);
+          logs.push(record);
+          const port = readyPort(record);
+          if (port !== undefined) resolve(port);
+        }
+      }
+      reject(new Error(`Empath exited before it was ready: ${JSON.stringify(logs.slice(-5))}`));
+    })().catch(reject);
+  });
+}
+
+function parseLine(line: string): Record<string, unknown> {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return { message: line };
+  }
+}
+
+function readyPort(record: Record<string, unknown>): number | undefined {
+  const message = String(record.message ?? record.msg ?? "");
+  if (!message.includes("ready on")) return undefined;
+  const properties = (record.properties ?? record) as Record<string, unknown>;
+  if (typeof properties.port === "number") return properties.port;
+  const match = /:(\d+)"?$/.exec(message);
+  return match ? Number(match[1]) : undefined;
+}
