@@ -11,6 +11,12 @@
  * @module
  */
 export { DEFAULT_GRACE_MS, type Empath, startEmpath } from "./lib/app.ts";
-export { type Config, ConfigError, defaultConfig, loadConfig, parseConfig } from "./lib/config/mod.ts";
+export {
+  type Config,
+  ConfigError,
+  defaultConfig,
+  loadConfig,
+  parseConfig,
+} from "./lib/config/mod.ts";
 export type { QueuedMessage, QueueStore } from "./lib/queue/mod.ts";
 export type { Reply } from "./lib/smtp/mod.ts";

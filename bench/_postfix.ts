@@ -31,39 +31,54 @@ function masterCf(): string {
 }
 
 const POSTFIX_DAEMONS = new Set([
-  "master", "smtpd", "cleanup", "trivial-rewrite", "anvil", "proxymap", "postlogd", "scache", "tlsmgr", "pickup",
+  "master",
+  "smtpd",
+  "cleanup",
+  "trivial-rewrite",
+  "anvil",
+  "proxymap",
+  "postlogd",
+  "scache",
+  "tlsmgr",
+  "pickup",
 ]);
 
 /** Starts Postfix on `port` with its own directories under a temp dir. */
 export async function startPostfix(port: number): Promise<PostfixInstance> {
   const dir = await Deno.makeTempDir({ prefix: "empath-bench-postfix-" });
+  // Postfix daemons run as the postfix user and must reach their directories.
+  await Deno.chmod(dir, 0o755);
   const conf = `${dir}/conf`;
   await Deno.mkdir(conf);
   await Deno.mkdir(`${dir}/queue`);
   await Deno.mkdir(`${dir}/data`);
-  await Deno.writeTextFile(`${conf}/main.cf`, [
-    "compatibility_level = 3.6",
-    `queue_directory = ${dir}/queue`,
-    `data_directory = ${dir}/data`,
-    "mail_owner = postfix",
-    "setgid_group = postdrop",
-    "inet_interfaces = 127.0.0.1",
-    "inet_protocols = ipv4",
-    "myhostname = bench.postfix.test",
-    "mydestination = localhost",
-    "mynetworks = 127.0.0.0/8",
-    "alias_maps =",
-    "alias_database =",
-    "local_recipient_maps =",
-    "smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination",
-    "smtpd_peername_lookup = no",
-    // Without qmgr nothing is delivered; in_flow_delay would then throttle every
-    // message by 1 s, which is not what a receiving Postfix does.
-    "in_flow_delay = 0",
-    "default_process_limit = 100",
-    `maillog_file = ${dir}/maillog`,
-    "",
-  ].join("\n"));
+  await Deno.writeTextFile(
+    `${conf}/main.cf`,
+    [
+      "compatibility_level = 3.6",
+      `queue_directory = ${dir}/queue`,
+      `data_directory = ${dir}/data`,
+      "mail_owner = postfix",
+      "setgid_group = postdrop",
+      "inet_interfaces = 127.0.0.1",
+      "inet_protocols = ipv4",
+      "myhostname = bench.postfix.test",
+      "mydestination = localhost",
+      "mynetworks = 127.0.0.0/8",
+      "alias_maps =",
+      "alias_database =",
+      "local_recipient_maps =",
+      "smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination",
+      "smtpd_peername_lookup = no",
+      // Without qmgr nothing is delivered; in_flow_delay would then throttle every
+      // message by 1 s, which is not what a receiving Postfix does.
+      "in_flow_delay = 0",
+      "default_process_limit = 100",
+      // maillog_file must be under maillog_file_prefixes (/var, /dev/stdout).
+      "maillog_file = /dev/stdout",
+      "",
+    ].join("\n"),
+  );
   const master = masterCf()
     .replace(/^smtp(\s+)inet(\s+)n(\s+)-(\s+)\S+/m, `127.0.0.1:${port}$1inet$2n$3-$4n`)
     .replace(/^(qmgr\s.*)$/m, "#$1");

@@ -19,8 +19,19 @@ const SESSIONS = 20;
 async function smtpSource(port: number, size: number, messages: number): Promise<number> {
   const started = performance.now();
   const out = await new Deno.Command("smtp-source", {
-    args: ["-s", String(SESSIONS), "-m", String(messages), "-l", String(size),
-      "-f", "bench@source.test", "-t", "sink@localhost", `127.0.0.1:${port}`],
+    args: [
+      "-s",
+      String(SESSIONS),
+      "-m",
+      String(messages),
+      "-l",
+      String(size),
+      "-f",
+      "bench@source.test",
+      "-t",
+      "sink@localhost",
+      `127.0.0.1:${port}`,
+    ],
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -30,17 +41,20 @@ async function smtpSource(port: number, size: number, messages: number): Promise
 }
 
 async function startEmpath(dir: string, port: number) {
-  await Deno.writeTextFile(`${dir}/empath.toml`, [
-    `hostname = "bench.empath.test"`,
-    "[[listen]]",
-    `address = "127.0.0.1:${port}"`,
-    "[limits]",
-    "max_connections_per_ip = 1000",
-    "[queue]",
-    `path = "${dir}/queue.kv"`,
-    "[observe.log]",
-    `level = "warning"`,
-  ].join("\n"));
+  await Deno.writeTextFile(
+    `${dir}/empath.toml`,
+    [
+      `hostname = "bench.empath.test"`,
+      "[[listen]]",
+      `address = "127.0.0.1:${port}"`,
+      "[limits]",
+      "max_connections_per_ip = 1000",
+      "[queue]",
+      `path = "${dir}/queue.kv"`,
+      "[observe.log]",
+      `level = "warning"`,
+    ].join("\n"),
+  );
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--unstable-kv", "-A", MAIN, "serve", "--config", `${dir}/empath.toml`],
     stdout: "null",
@@ -78,7 +92,9 @@ async function main() {
       const [em, pm] = [median(e), median(p)];
       console.log(
         `${c.label.padEnd(9)} ${em.toFixed(0).padStart(12)}   ${pm.toFixed(0).padStart(13)}   ` +
-          `${(em / pm).toFixed(2).padStart(5)}x   ${(rssKiB(empath.pid) / 1024).toFixed(0).padStart(7)} MiB` +
+          `${(em / pm).toFixed(2).padStart(5)}x   ${
+            (rssKiB(empath.pid) / 1024).toFixed(0).padStart(7)
+          } MiB` +
           `   ${((await postfix.rssKiB()) / 1024).toFixed(0).padStart(8)} MiB`,
       );
     }

@@ -59,14 +59,20 @@ export async function serveCommand(options: ServeOptions, io: CliIo): Promise<nu
     source: options.config ?? "the built-in defaults",
   });
   const { startEmpath } = await import("../lib/app.ts");
-  let removeSignalListeners = () => {};
+  // Listen for signals before starting, so a SIGTERM during startup still stops cleanly.
+  let empath: Awaited<ReturnType<typeof startEmpath>> | undefined;
+  let stopRequested = false;
+  const stop = () =>
+    empath?.stop().catch((error) => logger.error("Stop failed: {error}", { error }));
+  const removeSignalListeners = onShutdownSignal((signal) => {
+    logger.info("Stopping on {signal}", { signal });
+    removeSignalListeners();
+    stopRequested = true;
+    stop();
+  });
   try {
-    const empath = await startEmpath(config);
-    removeSignalListeners = onShutdownSignal((signal) => {
-      logger.info("Stopping on {signal}", { signal });
-      removeSignalListeners();
-      empath.stop().catch((error) => logger.error("Stop failed: {error}", { error }));
-    });
+    empath = await startEmpath(config);
+    if (stopRequested) stop();
     await empath.closed;
   } catch (error) {
     logger.fatal("Empath failed: {error}", { error });

@@ -100,7 +100,7 @@ async function startListener(
   const { hostname, port } = parseListenAddress(listen.address);
   const { limits, policy } = config;
   if (listen.starttls && services.tlsContext === undefined) {
-    logger.warn("Listener {name} asks for STARTTLS but no [tls] is configured", {
+    logger.info("STARTTLS is not offered on listener {name}: no [tls] certificate is configured", {
       name: listen.name,
     });
   }
@@ -148,7 +148,10 @@ function runningInstance(queue: QueueStore, listeners: SmtpListener[], config: C
   return {
     closed,
     queue,
-    listeners: listeners.map((listener, i) => ({ name: config.listen[i].name, ...listener.address })),
+    listeners: listeners.map((listener, i) => ({
+      name: config.listen[i].name,
+      ...listener.address,
+    })),
     connections: () => listeners.flatMap((listener) => listener.connections()),
     stop,
     [Symbol.asyncDispose]: () => stop(),

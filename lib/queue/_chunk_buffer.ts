@@ -1,9 +1,26 @@
-// Accumulates body bytes into one chunk at a time, copying from the caller's buffers.
+// Accumulates body bytes into one segment at a time, copying from the caller's buffers.
 
 /** Largest body chunk stored under one key (Deno KV values are limited to 65,536 bytes). */
 export const CHUNK_SIZE = 64_000;
 
+/**
+ * Body bytes a spool writer gathers before storing them: four chunks, written in
+ * one atomic group. A message up to this size is committed in a single group
+ * (chunks + record), and a large one costs one commit per 256,000 bytes instead
+ * of one per chunk.
+ */
+export const SEGMENT_SIZE = 4 * CHUNK_SIZE;
+
 const INITIAL_CAPACITY = 4096;
+
+/** Splits a segment into views of at most {@linkcode CHUNK_SIZE} bytes, one per KV value. */
+export function splitChunks(segment: Uint8Array): Uint8Array[] {
+  const chunks: Uint8Array[] = [];
+  for (let start = 0; start < segment.byteLength; start += CHUNK_SIZE) {
+    chunks.push(segment.subarray(start, start + CHUNK_SIZE));
+  }
+  return chunks;
+}
 
 /**
  * Holds at most one chunk of `capacity` bytes. The backing array grows by doubling
@@ -14,7 +31,7 @@ export class ChunkBuffer {
   #bytes = new Uint8Array(0);
   #length = 0;
 
-  constructor(capacity: number = CHUNK_SIZE) {
+  constructor(capacity: number = SEGMENT_SIZE) {
     this.#capacity = capacity;
   }
 

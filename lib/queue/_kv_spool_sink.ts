@@ -19,19 +19,20 @@ export class KvSpoolSink implements SpoolSink {
     this.#clock = clock;
   }
 
-  async writeChunk(id: string, index: number, chunk: Uint8Array): Promise<void> {
-    const ops = [setOp(bodyKey(id, index), chunk)];
+  async writeChunks(id: string, index: number, chunks: Uint8Array[]): Promise<void> {
+    const ops = chunks.map((chunk, i) => setOp(bodyKey(id, index + i), chunk));
     if (index === 0) ops.push(setOp(spoolMarkerKey(id), { startedAt: this.#clock.now() }));
     await this.#committer.submit(ops);
   }
 
   async commitMessage(
     message: QueuedMessage,
-    lastChunk: Uint8Array | undefined,
+    lastChunks: Uint8Array[],
     writtenChunks: number,
   ): Promise<void> {
-    const ops: KvOp[] = [];
-    if (lastChunk) ops.push(setOp(bodyKey(message.id, writtenChunks), lastChunk));
+    const ops: KvOp[] = lastChunks.map((chunk, i) =>
+      setOp(bodyKey(message.id, writtenChunks + i), chunk)
+    );
     ops.push(
       setOp(messageKey(message.id), message),
       setOp(dueKey(message.nextAttemptAt, message.id), null, 1),

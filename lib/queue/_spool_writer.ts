@@ -1,21 +1,24 @@
 // The spool writer shared by both queue implementations: chunking, backpressure and the
 // open → committing → committed / aborted lifecycle. Storage is behind the SpoolSink port.
-import { ChunkBuffer } from "./_chunk_buffer.ts";
+import { ChunkBuffer, splitChunks } from "./_chunk_buffer.ts";
 import { buildQueuedMessage } from "./_record.ts";
 import { SpoolError, toSpoolError } from "./spool_error.ts";
 import type { Clock, EnvelopeInit, QueuedMessage, SpoolWriter } from "./types.ts";
 
 /** Where a spool writer stores a message; implemented per queue backend. */
 export interface SpoolSink {
-  /** Persists chunk `index` of `id`; chunk 0 also records the spool-in-progress marker. */
-  writeChunk(id: string, index: number, chunk: Uint8Array): Promise<void>;
   /**
-   * Atomically stores `lastChunk` (if any) as chunk `writtenChunks`, the record and
-   * its due entry, and clears the marker when `writtenChunks > 0`.
+   * Persists `chunks` of `id` as chunks `index`, `index + 1`, … in one atomic group;
+   * the group holding chunk 0 also records the spool-in-progress marker.
+   */
+  writeChunks(id: string, index: number, chunks: Uint8Array[]): Promise<void>;
+  /**
+   * Atomically stores `lastChunks` as chunks `writtenChunks`, `writtenChunks + 1`, …,
+   * the record and its due entry, and clears the marker when `writtenChunks > 0`.
    */
   commitMessage(
     message: QueuedMessage,
-    lastChunk: Uint8Array | undefined,
+    lastChunks: Uint8Array[],
     writtenChunks: number,
   ): Promise<void>;
   /** Removes chunks `0 .. chunkCount - 1` of `id`, then the marker. */
@@ -45,9 +48,9 @@ type WriterPhase =
   | { kind: "aborted"; done: Promise<void> };
 
 /**
- * Streams a body into 64,000-byte chunks. It holds at most two chunks: the one
- * being filled and the one being committed; a write that fills a second chunk
- * waits for the first to be stored.
+ * Streams a body into 64,000-byte chunks, gathered in segments of four. It holds
+ * at most two segments: the one being filled and the one being committed; a
+ * write that fills a second segment waits for the first to be stored.
  */
 export class ChunkedSpoolWriter implements SpoolWriter {
   readonly id: string;
@@ -69,7 +72,7 @@ export class ChunkedSpoolWriter implements SpoolWriter {
     return this.#size;
   }
 
-  /** Body bytes held in memory now: the chunk being filled plus the one in flight. */
+  /** Body bytes held in memory now: the segment being filled plus the one in flight. */
   get heldBytes(): number {
     return this.#buffer.length + (this.#inFlight?.bytes ?? 0);
   }
@@ -133,12 +136,12 @@ export class ChunkedSpoolWriter implements SpoolWriter {
     await Promise.resolve(); // let commit() record the phase first
     try {
       await this.#settleInFlight();
-      const last = this.#buffer.length > 0 ? this.#buffer.take() : undefined;
+      const last = splitChunks(this.#buffer.take());
       const message = buildQueuedMessage({
         id: this.id,
         envelope,
         size: this.#size,
-        chunks: this.#written + (last ? 1 : 0),
+        chunks: this.#written + last.length,
         now: this.#deps.clock.now(),
         maxAgeMs: this.#deps.maxAgeMs,
       });
@@ -157,11 +160,12 @@ export class ChunkedSpoolWriter implements SpoolWriter {
     if (this.#phase.kind !== "writing") {
       throw new SpoolError(`Cannot write to spool "${this.id}": it was aborted`);
     }
-    const chunk = this.#buffer.take();
-    const promise = this.#deps.sink.writeChunk(this.id, this.#written, chunk);
+    const segment = this.#buffer.take();
+    const chunks = splitChunks(segment);
+    const promise = this.#deps.sink.writeChunks(this.id, this.#written, chunks);
     promise.catch(() => {}); // observed later by #settleInFlight
-    this.#written++;
-    this.#inFlight = { promise, bytes: chunk.byteLength };
+    this.#written += chunks.length;
+    this.#inFlight = { promise, bytes: segment.byteLength };
   }
 
   async #settleInFlight(): Promise<void> {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { SEGMENT_SIZE } from "./_chunk_buffer.ts";
 import { ChunkedSpoolWriter } from "./_spool_writer.ts";
 import { openKvQueue } from "./kv_queue.ts";
 import {
@@ -117,12 +118,11 @@ Deno.test("cleanupOrphans() removes chunks of a spool interrupted before commit"
     const first = await openKvQueue(path, { clock });
     const kept = await spoolMessage(first, patternBytes(5, 150_000));
     const interrupted = first.createSpool();
-    await interrupted.write(patternBytes(6, 250_000));
+    // Two full segments (8 chunks) are stored; the last 88,000 bytes are still buffered.
+    await interrupted.write(patternBytes(6, 600_000));
     await first.close(); // the process "dies" without commit or abort
     assert.deepEqual(await keysOf(path, interrupted.id), [
-      "body:0",
-      "body:1",
-      "body:2",
+      ...Array.from({ length: 8 }, (_, i) => `body:${i}`),
       `spool:${interrupted.id}`,
     ]);
     await using second = await openKvQueue(path, { clock });
@@ -178,7 +178,7 @@ Deno.test("createSpool() commits 200 concurrent small messages in far fewer atom
   });
 });
 
-Deno.test("write() holds at most two chunks while spooling 5 MiB in small pieces", async () => {
+Deno.test("write() holds at most two segments while spooling 5 MiB in small pieces", async () => {
   await using queue = await openKvQueue(":memory:", { clock: new ManualClock() });
   const body = patternBytes(8, 5 * 1024 * 1024);
   const spool = queue.createSpool();
@@ -192,9 +192,12 @@ Deno.test("write() holds at most two chunks while spooling 5 MiB in small pieces
   }
   await spool.commit(envelope());
   await neighbour;
-  assert.ok(maxHeld <= 2 * 64_000, `held ${maxHeld} bytes after a write`);
-  assert.ok(spool.peakHeldBytes <= 2 * 64_000, `peak ${spool.peakHeldBytes} bytes`);
-  assert.ok(spool.peakHeldBytes > 64_000, "a chunk should be in flight while the next fills");
+  assert.ok(maxHeld <= 2 * SEGMENT_SIZE, `held ${maxHeld} bytes after a write`);
+  assert.ok(spool.peakHeldBytes <= 2 * SEGMENT_SIZE, `peak ${spool.peakHeldBytes} bytes`);
+  assert.ok(
+    spool.peakHeldBytes > SEGMENT_SIZE,
+    "a segment should be in flight while the next fills",
+  );
   assert.deepEqual(await readAll(queue.readBody(spool.id)), body);
 });
 
@@ -203,7 +206,7 @@ Deno.test("commit() after the queue closed throws SpoolError and the body is cle
     const path = join(dir, "queue.kv");
     const queue = await openKvQueue(path, { clock: new ManualClock() });
     const spool = queue.createSpool();
-    await spool.write(patternBytes(10, 100_000));
+    await spool.write(patternBytes(10, 300_000)); // one segment stored, the rest buffered
     await queue.close();
     await assert.rejects(() => spool.commit(envelope()), { name: "SpoolError" });
     await spool.abort();

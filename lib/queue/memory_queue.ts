@@ -181,18 +181,18 @@ class MemorySpoolSink implements SpoolSink {
     this.#state = state;
   }
 
-  writeChunk(id: string, index: number, chunk: Uint8Array): Promise<void> {
+  writeChunks(id: string, index: number, chunks: Uint8Array[]): Promise<void> {
     return this.#apply(() => {
-      const chunks = this.#state.spooling.get(id) ?? [];
-      chunks[index] = chunk;
-      this.#state.spooling.set(id, chunks);
+      const stored = this.#state.spooling.get(id) ?? [];
+      chunks.forEach((chunk, i) => stored[index + i] = chunk);
+      this.#state.spooling.set(id, stored);
     });
   }
 
-  commitMessage(message: QueuedMessage, lastChunk: Uint8Array | undefined): Promise<void> {
+  commitMessage(message: QueuedMessage, lastChunks: Uint8Array[]): Promise<void> {
     return this.#apply(() => {
       const body = this.#state.spooling.get(message.id) ?? [];
-      if (lastChunk) body.push(lastChunk);
+      body.push(...lastChunks);
       this.#state.spooling.delete(message.id);
       this.#state.messages.set(message.id, { message: structuredClone(message), body });
     });

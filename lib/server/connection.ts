@@ -2,12 +2,13 @@ import type net from "node:net";
 import type tls from "node:tls";
 import type { EnvelopeInit, QueueStore } from "../queue/mod.ts";
 import {
-  formatReply,
   receivedHeader,
+  receivedProtocol,
   type Reply,
   ServerSession,
   type SessionEvent,
   type SessionOptions,
+  timeoutExceeded,
 } from "../smtp/mod.ts";
 import { getLogger } from "../observe/mod.ts";
 import { MessageIntake } from "./intake.ts";
@@ -51,6 +52,11 @@ export interface ConnectionSnapshot {
 
 let nextConnectionId = 1;
 
+/** How long a closed session waits for the client to close before the socket is destroyed. */
+export const LINGER_MS = 2000;
+
+function discard(): void {}
+
 /**
  * Drives one SMTP connection: the only code that reads and writes the socket.
  * Bytes go into the sans-I/O {@link ServerSession}; its events are answered
@@ -69,6 +75,8 @@ export class SmtpConnection {
   #draining = false;
   #tls: TlsSessionInfo | undefined;
   #stats = { since: 0, bytesIn: 0, bytesOut: 0, messages: 0 };
+  readonly #peer: { address: string; port: number };
+  #linger: ReturnType<typeof setTimeout> | undefined;
 
   constructor(socket: net.Socket, services: ConnectionServices, settings: ConnectionSettings) {
     this.#socket = socket;
@@ -78,6 +86,8 @@ export class SmtpConnection {
     this.#intake = new MessageIntake(services.queue);
     this.#timers = new ConnectionTimers(settings.timeouts, (what) => this.#timedOut(what));
     this.#stats.since = services.now();
+    // Read once: every remoteAddress access is a getpeername() system call.
+    this.#peer = { address: normalizeIp(socket.remoteAddress ?? ""), port: socket.remotePort ?? 0 };
     this.#closed = new Promise((resolve) => socket.once("close", () => this.#cleanup(resolve)));
   }
 
@@ -88,7 +98,7 @@ export class SmtpConnection {
 
   /** Client address as seen on the socket. */
   get peerAddress(): string {
-    return normalizeIp(this.#socket.remoteAddress ?? "");
+    return this.#peer.address;
   }
 
   /** Whether the session is between transactions, so closing it loses nothing. */
@@ -101,7 +111,7 @@ export class SmtpConnection {
     return {
       id: this.id,
       listener: this.#settings.listener,
-      peer: `${this.peerAddress}:${this.#socket.remotePort ?? 0}`,
+      peer: `${this.#peer.address}:${this.#peer.port}`,
       phase: this.#session.phase,
       tls: this.#tls,
       authenticatedUser: this.#session.authenticatedUser,
@@ -120,10 +130,8 @@ export class SmtpConnection {
 
   /** Closes the connection with a `421` reply, e.g. on shutdown. */
   shutdown(reply: Reply): void {
-    this.#queueOut(new TextEncoder().encode(formatReply(reply, { enhanced: true })));
-    this.#flush();
-    this.#socket.end();
-    this.#socket.destroySoon?.();
+    if (this.#session.phase !== "closed") this.#queueOut(this.#session.terminate(reply));
+    this.#close();
   }
 
   #attach(socket: net.Socket): void {
@@ -183,7 +191,10 @@ export class SmtpConnection {
         return false;
       default:
         this.#queueOut(this.#session.respond(await this.#decide(event)));
-        return true;
+        // A 421 answer (e.g. from policy) closes the session: close the socket too.
+        if (this.#session.phase !== "closed") return true;
+        this.#close();
+        return false;
     }
   }
 
@@ -259,10 +270,10 @@ export class SmtpConnection {
       from: this.#session.helo?.domain ?? "unknown",
       ip: this.peerAddress,
       by: this.#settings.hostname,
-      with: protocolName({
+      with: receivedProtocol({
         esmtp: this.#session.helo?.verb === "EHLO",
         tls: this.#tls !== undefined,
-        auth: this.#session.authenticatedUser !== undefined,
+        authenticated: this.#session.authenticatedUser !== undefined,
         utf8: transaction?.mailParams.smtputf8 === true,
       }),
       tls: this.#tls,
@@ -300,8 +311,7 @@ export class SmtpConnection {
       ip: this.peerAddress,
       what,
     });
-    this.shutdown({ code: 421, enhanced: "4.4.2", lines: [`${this.#settings.hostname} Error: timeout exceeded`] });
-    this.#socket.destroy();
+    this.shutdown(timeoutExceeded(this.#settings.hostname));
   }
 
   #queueOut(bytes: Uint8Array): void {
@@ -319,12 +329,24 @@ export class SmtpConnection {
     this.#socket.write(bytes);
   }
 
+  /**
+   * Sends what is queued and half-closes. Input that still arrives is read and
+   * dropped, so a client blocked writing can finish, read the last reply and
+   * close; a client that does not close within {@link LINGER_MS} is cut off.
+   */
   #close(): void {
     this.#flush();
+    if (this.#linger !== undefined) return;
+    this.#detach(this.#socket);
+    this.#socket.on("data", discard);
+    this.#socket.on("error", discard);
+    this.#socket.resume();
     this.#socket.end();
+    this.#linger = setTimeout(() => this.#socket.destroy(), LINGER_MS);
   }
 
   #cleanup(resolve: () => void): void {
+    clearTimeout(this.#linger);
     this.#timers.clear();
     void this.#intake.discard().finally(resolve);
   }
@@ -334,13 +356,6 @@ type DecisionEvent = Extract<
   SessionEvent,
   { type: "mail" | "rcpt" | "data-start" | "data-end" | "auth" }
 >;
-
-/** RFC 3848 / RFC 6531 protocol name for the `with` clause of `Received:`. */
-function protocolName(flags: { esmtp: boolean; tls: boolean; auth: boolean; utf8: boolean }) {
-  if (!flags.esmtp) return "SMTP";
-  const base = flags.utf8 ? "UTF8SMTP" : "ESMTP";
-  return `${base}${flags.tls ? "S" : ""}${flags.auth ? "A" : ""}`;
-}
 
 /** Strips the IPv4-mapped IPv6 prefix so policy sees `127.0.0.1`, not `::ffff:127.0.0.1`. */
 export function normalizeIp(address: string): string {

@@ -1,5 +1,6 @@
 import net from "node:net";
 import { getLogger } from "../observe/mod.ts";
+import { shuttingDown } from "../smtp/mod.ts";
 import {
   type ConnectionServices,
   type ConnectionSettings,
@@ -54,7 +55,10 @@ export class SmtpListener {
   }
 
   /** Binds the address and starts accepting connections. */
-  static async start(options: ListenerOptions, services: ConnectionServices): Promise<SmtpListener> {
+  static async start(
+    options: ListenerOptions,
+    services: ConnectionServices,
+  ): Promise<SmtpListener> {
     const listener = new SmtpListener(options, services);
     await listener.#listen();
     return listener;
@@ -99,7 +103,9 @@ export class SmtpListener {
     const { hostname, port } = this.#options;
     return new Promise((resolve, reject) => {
       const onError = (cause: Error) => {
-        reject(new ListenError(`Cannot listen on "${hostname}:${port}": ${cause.message}`, { cause }));
+        reject(
+          new ListenError(`Cannot listen on "${hostname}:${port}": ${cause.message}`, { cause }),
+        );
       };
       this.#server.once("error", onError);
       this.#server.listen({ host: hostname, port }, () => {
@@ -131,8 +137,4 @@ export class SmtpListener {
     });
     connection.start();
   }
-}
-
-function shuttingDown(hostname: string) {
-  return { code: 421, enhanced: "4.3.2", lines: [`${hostname} Service shutting down`] };
 }

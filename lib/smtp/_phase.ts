@@ -14,6 +14,7 @@ export type ChunkDisposal =
     readonly counts: boolean;
   };
 
+/** What the session is doing, with the data each phase needs. */
 export type Phase =
   | { readonly name: "command" }
   | { readonly name: "data"; readonly decoder: DataDecoder }

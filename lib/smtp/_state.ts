@@ -26,12 +26,7 @@ import {
   unsupportedMechanism,
 } from "./replies.ts";
 import type { Reply } from "./reply.ts";
-
-/** The client's greeting. */
-export interface Helo {
-  readonly verb: "EHLO" | "HELO";
-  readonly domain: string;
-}
+import type { Helo } from "./session_event.ts";
 
 /** How far the message body of a transaction has got. */
 export type BodyState =

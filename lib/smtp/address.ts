@@ -9,6 +9,7 @@ import { isAddressLiteral, isDomainName } from "./_domain.ts";
  * with `localPart: "Postmaster"`, `domain: ""` and `address: "Postmaster"`.
  */
 export interface MailboxPath {
+  /** Discriminant. */
   readonly kind: "mailbox";
   /** The local part, unquoted: `"a b"@x` has local part `a b`. */
   readonly localPart: string;
@@ -20,6 +21,7 @@ export interface MailboxPath {
 
 /** The null reverse-path `<>`, used by bounces (RFC 5321 §4.5.5). */
 export interface NullPath {
+  /** Discriminant. */
   readonly kind: "null";
 }
 

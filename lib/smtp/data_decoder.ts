@@ -76,7 +76,11 @@ export class DataDecoder {
   #size = 0;
   readonly #violations = new Set<DataRejection>();
 
-  /** @param options Size and line length limits. */
+  /**
+   * Creates a decoder for one DATA section.
+   *
+   * @param options Size and line length limits.
+   */
   constructor(options: DataDecoderOptions = {}) {
     this.#maxMessageSize = options.maxMessageSize ?? 0;
     this.#maxLineLength = options.maxLineLength ?? 1000;

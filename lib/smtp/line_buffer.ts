@@ -63,7 +63,11 @@ export class LineBuffer {
   #pendingCr = false;
   #fault: LineFault = "none";
 
-  /** @param options The line length limit. */
+  /**
+   * Creates an empty line buffer.
+   *
+   * @param options The line length limit.
+   */
   constructor(options: LineBufferOptions = {}) {
     this.#maxLength = options.maxLength ?? 512;
   }

@@ -94,6 +94,8 @@ export class SmtpSyntaxError extends SyntaxError {
   readonly reply: Reply;
 
   /**
+   * Creates the error.
+   *
    * @param message Internal description, for logs; never sent to the peer.
    * @param reply The reply to send to the peer.
    * @param options Standard error options, such as `cause`.
@@ -121,6 +123,8 @@ export class SmtpReplyError extends Error {
   readonly reply: Reply;
 
   /**
+   * Creates the error.
+   *
    * @param message Internal description, for logs; never sent to the peer.
    * @param reply The reply that describes the failure.
    * @param options Standard error options, such as `cause`.

@@ -8,7 +8,13 @@ import { DataDecoder } from "./data_decoder.ts";
 import { LineBuffer, type LineResult } from "./line_buffer.ts";
 import { chunkReceived, greeting, tooManyCommands, tooManyErrors } from "./replies.ts";
 import { formatReply, type Reply, SmtpSyntaxError } from "./reply.ts";
-import type { SessionEvent, SessionOptions, SessionPhase } from "./session_event.ts";
+import type {
+  Helo,
+  SessionEvent,
+  SessionOptions,
+  SessionPhase,
+  TransactionView,
+} from "./session_event.ts";
 import { InputQueue } from "./_input_queue.ts";
 import { type ChunkDisposal, CLOSED, COMMAND, EMIT, NEED_DATA, type Phase } from "./_phase.ts";
 import { type SaslStep, startSasl } from "./_sasl.ts";
@@ -23,10 +29,8 @@ import {
   addBdatChunk,
   applyDecision,
   type Decision,
-  type Helo,
   initialState,
   type SessionState,
-  type Transaction,
   type Transition,
   transition,
 } from "./_state.ts";
@@ -70,7 +74,11 @@ export class ServerSession {
   #phase: Phase = COMMAND;
   #pending: Decision | undefined;
 
-  /** @param options Host name, limits and offered extensions. */
+  /**
+   * Creates a session in its greeting state.
+   *
+   * @param options Host name, limits and offered extensions.
+   */
   constructor(options: SessionOptions) {
     this.#limits = resolveOptions(options);
     this.#state = initialState(options.tls ?? false);
@@ -83,7 +91,7 @@ export class ServerSession {
   }
 
   /** The current transaction (sender, accepted recipients, MAIL parameters), if any. */
-  get transaction(): Pick<Transaction, "reversePath" | "recipients" | "mailParams"> | undefined {
+  get transaction(): TransactionView | undefined {
     return this.#state.transaction;
   }
 

@@ -71,5 +71,23 @@ export type SessionEvent =
   /** Nothing more until `receive()` is called again. */
   | { readonly type: "need-data" };
 
+/** The client's greeting command and its argument. */
+export interface Helo {
+  /** Which greeting: EHLO enables extensions and enhanced status codes. */
+  readonly verb: "EHLO" | "HELO";
+  /** The argument as the client sent it (not validated: clients send junk). */
+  readonly domain: string;
+}
+
+/** The envelope of the current transaction, as the driver sees it. */
+export interface TransactionView {
+  /** The accepted MAIL FROM path. */
+  readonly reversePath: Path;
+  /** The accepted RCPT TO paths, in order. */
+  readonly recipients: readonly Path[];
+  /** The MAIL parameters. */
+  readonly mailParams: MailParams;
+}
+
 /** What the session is doing, for the driver's timeouts and connection list. */
 export type SessionPhase = "command" | "data" | "bdat" | "auth" | "starttls" | "closed";

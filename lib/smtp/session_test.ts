@@ -255,3 +255,43 @@ Deno.test("ServerSession rejects invalid UTF-8 and control characters in command
   const nul = converse(session, "NO\0OP\r\n");
   assert.equal(nul, "500 Error: invalid character in command line\r\n");
 });
+
+Deno.test("ServerSession discards plaintext received between STARTTLS and tlsEstablished()", () => {
+  const session = new ServerSession(OPTIONS);
+  session.receive(bytes("EHLO c\r\nSTARTTLS\r\nRSET\r\n"));
+  assert.equal(session.nextEvent().type, "send");
+  const ready = session.nextEvent();
+  assert.equal(
+    ready.type === "send" && decoder.decode(ready.bytes),
+    "220 2.0.0 Ready to start TLS\r\n",
+  );
+  assert.equal(session.nextEvent().type, "starttls");
+  assert.equal(session.nextEvent().type, "need-data");
+  session.receive(bytes("MAIL FROM:<injected@example.org>\r\n"));
+  assert.equal(session.nextEvent().type, "need-data");
+  session.tlsEstablished();
+  assert.equal(session.nextEvent().type, "need-data");
+  assert.throws(() => session.tlsEstablished(), TypeError);
+});
+
+Deno.test("ServerSession passes AUTH PLAIN authzid and UTF-8 LOGIN passwords to the driver", () => {
+  const session = new ServerSession({ ...OPTIONS, tls: true });
+  const seen: SessionEvent[] = [];
+  const record = (event: SessionEvent): Reply | undefined => {
+    if (event.type === "auth") seen.push(event);
+    return event.type === "auth" ? { code: 535, enhanced: "5.7.8", lines: ["No"] } : undefined;
+  };
+  const plain = btoa("admin\0alice\0secret");
+  converse(session, `EHLO c\r\nAUTH PLAIN ${plain}\r\n`, record);
+  const login = btoa(String.fromCharCode(...encoder.encode("pässwörd")));
+  converse(session, `AUTH LOGIN ${btoa("bob")}\r\n${login}\r\n`, record);
+  assert.deepEqual(seen, [
+    { type: "auth", mechanism: "PLAIN", authzid: "admin", username: "alice", password: "secret" },
+    { type: "auth", mechanism: "LOGIN", username: "bob", password: "pässwörd" },
+  ]);
+  assert.equal(
+    converse(session, `AUTH PLAIN ${btoa("alice")}\r\nAUTH LOGIN =x=\r\n`),
+    "501 5.5.2 Cannot decode response\r\n501 5.5.2 Cannot decode response\r\n",
+  );
+  assert.equal(session.authenticatedUser, undefined);
+});

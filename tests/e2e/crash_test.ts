@@ -23,7 +23,12 @@ function bodyFor(token: string, size: number): string {
 
 const SIZES = [200, 5_000, 70_000, 150_000];
 
-async function sendLoop(port: number, worker: number, acked: Map<string, string>, stop: { now: boolean }) {
+async function sendLoop(
+  port: number,
+  worker: number,
+  acked: Map<string, string>,
+  stop: { now: boolean },
+) {
   let n = 0;
   while (!stop.now) {
     let client: TestSmtpClient | undefined;

@@ -24,7 +24,9 @@ Deno.test("`empath serve` with no config listens on 127.0.0.1:2525, queues under
     const status = await proc.stop("SIGTERM");
     assert.equal(status.code, 0);
     assert.ok(proc.logs.some((l) => String(l.message).includes("Queue")), "startup logs the queue");
-    await using queue = await openKvQueue(`${dir}/data/empath.kv`, { clock: { now: () => Date.now() } });
+    await using queue = await openKvQueue(`${dir}/data/empath.kv`, {
+      clock: { now: () => Date.now() },
+    });
     assert.equal(await queue.count(), 1);
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
@@ -36,7 +38,15 @@ Deno.test("`empath serve` refuses an invalid config with exit code 78 and names 
   try {
     await Deno.writeTextFile(`${dir}/bad.toml`, "[policy]\nmax_recipients = -1\n");
     const output = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--unstable-kv", "-A", new URL("../../main.ts", import.meta.url).pathname, "serve", "--config", "bad.toml"],
+      args: [
+        "run",
+        "--unstable-kv",
+        "-A",
+        new URL("../../main.ts", import.meta.url).pathname,
+        "serve",
+        "--config",
+        "bad.toml",
+      ],
       cwd: dir,
       stdout: "piped",
       stderr: "piped",

@@ -9,8 +9,20 @@ Deno.test("a message sent over a real socket is queued with its envelope and exa
   assert.equal(greeting.code, 220);
   assert.match(greeting.raw, /^220 mx\.empath\.test /);
   const ehlo = await client.command("EHLO client.test");
-  for (const ext of ["PIPELINING", "SIZE 35000000", "8BITMIME", "SMTPUTF8", "ENHANCEDSTATUSCODES", "CHUNKING"]) {
-    assert.ok(ehlo.lines.some((line) => line.slice(4) === ext), `EHLO advertises ${ext}: ${ehlo.raw}`);
+  for (
+    const ext of [
+      "PIPELINING",
+      "SIZE 35000000",
+      "8BITMIME",
+      "SMTPUTF8",
+      "ENHANCEDSTATUSCODES",
+      "CHUNKING",
+    ]
+  ) {
+    assert.ok(
+      ehlo.lines.some((line) => line.slice(4) === ext),
+      `EHLO advertises ${ext}: ${ehlo.raw}`,
+    );
   }
   const body = "Subject: hello\r\n\r\nline one\r\n..leading dot\r\nlast";
   const reply = await sendMessage(client, { from: "a@client.test", to: ["bob@localhost"], body });

@@ -97,9 +97,16 @@ Deno.test({
     const ehlo = await client.command("EHLO sub.test");
     assert.ok(ehlo.lines.some((l) => /AUTH PLAIN LOGIN/.test(l)), ehlo.raw);
     await client.command("MAIL FROM:<a@sub.test>");
-    assert.equal((await client.command("RCPT TO:<x@example.org>")).code, 554, "no relay before AUTH");
+    assert.equal(
+      (await client.command("RCPT TO:<x@example.org>")).code,
+      554,
+      "no relay before AUTH",
+    );
     await client.command("RSET");
-    assert.match((await client.command(`AUTH PLAIN ${b64("\0alice\0wrong")}`)).raw, /^535 5\.7\.8 /);
+    assert.match(
+      (await client.command(`AUTH PLAIN ${b64("\0alice\0wrong")}`)).raw,
+      /^535 5\.7\.8 /,
+    );
     assert.equal((await client.command("AUTH LOGIN")).code, 334);
     assert.equal((await client.command(b64("alice"))).code, 334);
     assert.match((await client.command(b64("s3cret pass"))).raw, /^235 2\.7\.0 /);

@@ -23,9 +23,21 @@ async function onlyMessage(server: Awaited<ReturnType<typeof startTestEmpath>>) 
 
 function swaks(port: number, extra: string[]) {
   return run("swaks", [
-    "--server", "127.0.0.1", "--port", String(port), "--helo", "swaks.test",
-    "--from", "sender@swaks.test", "--to", "rcpt@localhost",
-    "--header", "Subject: from swaks", "--body", "Hello from swaks\n.dot line\nend", ...extra,
+    "--server",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--helo",
+    "swaks.test",
+    "--from",
+    "sender@swaks.test",
+    "--to",
+    "rcpt@localhost",
+    "--header",
+    "Subject: from swaks",
+    "--body",
+    "Hello from swaks\n.dot line\nend",
+    ...extra,
   ]);
 }
 
@@ -52,15 +64,30 @@ Deno.test({
     await using _server = server;
     for (const auth of ["PLAIN", "LOGIN"]) {
       const result = await swaks(server.port, [
-        "--pipeline", "--tls", "--tls-verify", "--tls-ca-path", certs.caCert,
-        "--auth", auth, "--auth-user", "alice", "--auth-password", "interop-pw",
+        "--pipeline",
+        "--tls",
+        "--tls-verify",
+        "--tls-ca-path",
+        certs.caCert,
+        "--auth",
+        auth,
+        "--auth-user",
+        "alice",
+        "--auth-password",
+        "interop-pw",
       ]);
       assert.equal(result.code, 0, result.stdout + result.stderr);
       assert.match(result.stdout, /<~ {1,2}235 2\.7\.0/);
       assert.match(result.stdout, /<~ {1,2}250 2\.0\.0 Ok: queued as/);
     }
     const failed = await swaks(server.port, [
-      "--tls", "--auth", "PLAIN", "--auth-user", "alice", "--auth-password", "wrong",
+      "--tls",
+      "--auth",
+      "PLAIN",
+      "--auth-user",
+      "alice",
+      "--auth-password",
+      "wrong",
     ]);
     assert.notEqual(failed.code, 0);
     assert.match(failed.stdout, /535 5\.7\.8/);
@@ -96,11 +123,19 @@ Deno.test({
   async fn() {
     const { server, certs } = await tlsServer();
     await using _server = server;
-    const result = await run(debianPython(), ["-c", SMTPLIB_SCRIPT, String(server.port), certs.caCert]);
+    const result = await run(debianPython(), [
+      "-c",
+      SMTPLIB_SCRIPT,
+      String(server.port),
+      certs.caCert,
+    ]);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /refused \{\}/);
     const { message, body } = await onlyMessage(server);
-    assert.deepEqual(message.recipients.map((r) => r.address), ["rcpt@localhost", "other@example.org"]);
+    assert.deepEqual(message.recipients.map((r) => r.address), [
+      "rcpt@localhost",
+      "other@example.org",
+    ]);
     assert.match(body, /Gr=C3=BC=C3=9Fe aus Python|Grüße aus Python/);
   },
 });
@@ -112,15 +147,28 @@ Deno.test({
     const { server, certs } = await tlsServer();
     await using _server = server;
     const result = await run("openssl", [
-      "s_client", "-starttls", "smtp", "-connect", `127.0.0.1:${server.port}`,
-      "-CAfile", certs.caCert, "-verify_return_error", "-ign_eof", "-crlf",
+      "s_client",
+      "-starttls",
+      "smtp",
+      "-connect",
+      `127.0.0.1:${server.port}`,
+      "-CAfile",
+      certs.caCert,
+      "-verify_return_error",
+      "-ign_eof",
+      "-crlf",
     ], { stdin: "EHLO openssl.test\nNOOP\nQUIT\n", timeoutMs: 20_000 });
     assert.match(result.stdout, /Verify return code: 0 \(ok\)/);
     assert.match(result.stdout, /Protocol *: TLSv1\.[23]|New, TLSv1\.[23]/);
     assert.match(result.stdout, /250 2\.0\.0 Ok/);
     assert.match(result.stdout, /221 2\.0\.0/);
     const old = await run("openssl", [
-      "s_client", "-starttls", "smtp", "-connect", `127.0.0.1:${server.port}`, "-tls1_1",
+      "s_client",
+      "-starttls",
+      "smtp",
+      "-connect",
+      `127.0.0.1:${server.port}`,
+      "-tls1_1",
     ], { stdin: "QUIT\n", timeoutMs: 20_000 });
     // TLS 1.1 is refused: the handshake ends with an alert and no cipher.
     assert.match(old.stdout, /New, \(NONE\), Cipher is \(NONE\)/);

@@ -14,7 +14,16 @@ Deno.test({
     // smtp-source ends the payload with an empty line before the final dot.
     const expected = lines.join("\r\n") + "\r\n\r\n";
     const result = await run("smtp-source", [
-      "-s", "20", "-m", "1000", "-F", file, "-f", "src@source.test", "-t", "sink@localhost",
+      "-s",
+      "20",
+      "-m",
+      "1000",
+      "-F",
+      file,
+      "-f",
+      "src@source.test",
+      "-t",
+      "sink@localhost",
       `127.0.0.1:${server.port}`,
     ], { timeoutMs: 120_000 });
     assert.equal(result.code, 0, result.stderr);

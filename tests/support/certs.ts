@@ -25,17 +25,49 @@ async function makeCertificates(): Promise<TestCertificates> {
   const dir = await Deno.makeTempDir({ prefix: "empath-certs-" });
   const p = (name: string) => `${dir}/${name}`;
   await openssl([
-    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30",
-    "-keyout", p("ca.key"), "-out", p("ca.pem"), "-subj", "/CN=Empath Test CA",
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-days",
+    "30",
+    "-keyout",
+    p("ca.key"),
+    "-out",
+    p("ca.pem"),
+    "-subj",
+    "/CN=Empath Test CA",
   ]);
   await openssl([
-    "req", "-newkey", "rsa:2048", "-nodes", "-keyout", p("key.pem"), "-out", p("server.csr"),
-    "-subj", "/CN=localhost",
+    "req",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    p("key.pem"),
+    "-out",
+    p("server.csr"),
+    "-subj",
+    "/CN=localhost",
   ]);
   await Deno.writeTextFile(p("ext.cnf"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
   await openssl([
-    "x509", "-req", "-in", p("server.csr"), "-CA", p("ca.pem"), "-CAkey", p("ca.key"),
-    "-CAcreateserial", "-days", "30", "-out", p("cert.pem"), "-extfile", p("ext.cnf"),
+    "x509",
+    "-req",
+    "-in",
+    p("server.csr"),
+    "-CA",
+    p("ca.pem"),
+    "-CAkey",
+    p("ca.key"),
+    "-CAcreateserial",
+    "-days",
+    "30",
+    "-out",
+    p("cert.pem"),
+    "-extfile",
+    p("ext.cnf"),
   ]);
   return {
     dir,

@@ -32,7 +32,10 @@ export async function spawnEmpath(
   const port = await Promise.race([
     ready,
     new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error("Empath did not become ready")), options.timeoutMs ?? 30_000);
+      timer = setTimeout(
+        () => reject(new Error("Empath did not become ready")),
+        options.timeoutMs ?? 30_000,
+      );
     }),
   ]).finally(() => clearTimeout(timer));
   let status: Promise<Deno.CommandStatus> | undefined;
