@@ -1,5 +1,5 @@
-import type net from "node:net";
 import type tls from "node:tls";
+import { concatBytes } from "./_bytes.ts";
 import type { EnvelopeInit, QueueStore } from "../queue/mod.ts";
 import {
   receivedHeader,
@@ -13,7 +13,8 @@ import {
 import { getLogger } from "../observe/mod.ts";
 import { MessageIntake } from "./intake.ts";
 import type { RelayPolicy } from "./policy.ts";
-import { type TlsSessionInfo, upgradeToTls } from "./tls.ts";
+import type { TlsSessionInfo } from "./tls.ts";
+import type { SmtpTransport } from "./transport.ts";
 import type { Authenticator } from "./auth.ts";
 import { ConnectionTimers, type SessionTimeouts } from "./timers.ts";
 
@@ -55,8 +56,6 @@ let nextConnectionId = 1;
 /** How long a closed session waits for the client to close before the socket is destroyed. */
 export const LINGER_MS = 2000;
 
-function discard(): void {}
-
 /**
  * Drives one SMTP connection: the only code that reads and writes the socket.
  * Bytes go into the sans-I/O {@link ServerSession}; its events are answered
@@ -70,25 +69,27 @@ export class SmtpConnection {
   readonly #intake: MessageIntake;
   readonly #timers: ConnectionTimers;
   readonly #closed: Promise<void>;
-  #socket: net.Socket;
+  #transport: SmtpTransport;
   #out: Uint8Array[] = [];
   #draining = false;
   #tls: TlsSessionInfo | undefined;
   #stats = { since: 0, bytesIn: 0, bytesOut: 0, messages: 0 };
-  readonly #peer: { address: string; port: number };
   #linger: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(socket: net.Socket, services: ConnectionServices, settings: ConnectionSettings) {
-    this.#socket = socket;
+  constructor(
+    transport: SmtpTransport,
+    services: ConnectionServices,
+    settings: ConnectionSettings,
+  ) {
+    this.#transport = transport;
     this.#services = services;
     this.#settings = settings;
     this.#session = new ServerSession({ ...settings.session, tls: false });
     this.#intake = new MessageIntake(services.queue);
     this.#timers = new ConnectionTimers(settings.timeouts, (what) => this.#timedOut(what));
     this.#stats.since = services.now();
-    // Read once: every remoteAddress access is a getpeername() system call.
-    this.#peer = { address: normalizeIp(socket.remoteAddress ?? ""), port: socket.remotePort ?? 0 };
-    this.#closed = new Promise((resolve) => socket.once("close", () => this.#cleanup(resolve)));
+    // After STARTTLS the plaintext transport closes with the TLS one.
+    this.#closed = transport.closed.then(() => this.#cleanup());
   }
 
   /** Resolves when the socket is closed and everything is released. */
@@ -98,7 +99,7 @@ export class SmtpConnection {
 
   /** Client address as seen on the socket. */
   get peerAddress(): string {
-    return this.#peer.address;
+    return this.#transport.peer.address;
   }
 
   /** Whether the session is between transactions, so closing it loses nothing. */
@@ -111,7 +112,7 @@ export class SmtpConnection {
     return {
       id: this.id,
       listener: this.#settings.listener,
-      peer: `${this.#peer.address}:${this.#peer.port}`,
+      peer: `${this.#transport.peer.address}:${this.#transport.peer.port}`,
       phase: this.#session.phase,
       tls: this.#tls,
       authenticatedUser: this.#session.authenticatedUser,
@@ -121,7 +122,7 @@ export class SmtpConnection {
 
   /** Sends the greeting and starts reading. */
   start(): void {
-    this.#attach(this.#socket);
+    this.#transport.setReceiver(this.#onData);
     this.#timers.startSession();
     this.#timers.idle(this.#session.phase);
     this.#queueOut(this.#session.greeting());
@@ -134,16 +135,6 @@ export class SmtpConnection {
     this.#close();
   }
 
-  #attach(socket: net.Socket): void {
-    socket.on("data", this.#onData);
-    socket.on("error", this.#onError);
-  }
-
-  #detach(socket: net.Socket): void {
-    socket.removeListener("data", this.#onData);
-    socket.removeListener("error", this.#onError);
-  }
-
   #onData = (chunk: Uint8Array): void => {
     this.#stats.bytesIn += chunk.byteLength;
     this.#session.receive(chunk);
@@ -151,13 +142,9 @@ export class SmtpConnection {
     if (!this.#draining) void this.#drain();
   };
 
-  #onError = (error: Error): void => {
-    logger.debug("Connection {id} error: {error}", { id: this.id, error: error.message });
-  };
-
   async #drain(): Promise<void> {
     this.#draining = true;
-    this.#socket.pause();
+    this.#transport.pause();
     try {
       while (await this.#step(this.#session.nextEvent()));
     } catch (error) {
@@ -173,7 +160,7 @@ export class SmtpConnection {
     switch (event.type) {
       case "need-data":
         this.#flush();
-        this.#socket.resume();
+        this.#transport.resume();
         return false;
       case "send":
         this.#queueOut(event.bytes);
@@ -287,15 +274,12 @@ export class SmtpConnection {
     const context = this.#services.tlsContext;
     this.#flush();
     if (context === undefined) throw new TypeError("STARTTLS offered without a TLS context");
-    const plain = this.#socket;
-    this.#detach(plain);
     try {
-      const { socket, info } = await upgradeToTls(plain, context, this.#settings.timeouts.tls);
-      this.#socket = socket;
-      this.#tls = info;
+      const upgraded = await this.#transport.upgrade(context, this.#settings.timeouts.tls);
+      this.#transport = upgraded.transport;
+      this.#tls = upgraded.info;
       this.#session.tlsEstablished();
-      socket.once("close", () => plain.destroy());
-      this.#attach(socket);
+      this.#transport.setReceiver(this.#onData);
       this.#timers.idle(this.#session.phase);
     } catch (error) {
       logger.info("TLS handshake with {ip} failed: {error}", {
@@ -319,14 +303,11 @@ export class SmtpConnection {
   }
 
   #flush(): void {
-    if (this.#out.length === 0 || this.#socket.destroyed) {
-      this.#out = [];
-      return;
-    }
-    const bytes = this.#out.length === 1 ? this.#out[0] : concat(this.#out);
+    if (this.#out.length === 0) return;
+    const bytes = this.#out.length === 1 ? this.#out[0] : concatBytes(this.#out);
     this.#out = [];
     this.#stats.bytesOut += bytes.byteLength;
-    this.#socket.write(bytes);
+    this.#transport.write(bytes);
   }
 
   /**
@@ -337,18 +318,17 @@ export class SmtpConnection {
   #close(): void {
     this.#flush();
     if (this.#linger !== undefined) return;
-    this.#detach(this.#socket);
-    this.#socket.on("data", discard);
-    this.#socket.on("error", discard);
-    this.#socket.resume();
-    this.#socket.end();
-    this.#linger = setTimeout(() => this.#socket.destroy(), LINGER_MS);
+    this.#transport.setReceiver(undefined);
+    this.#transport.resume();
+    this.#transport.end();
+    const transport = this.#transport;
+    this.#linger = setTimeout(() => transport.destroy(), LINGER_MS);
   }
 
-  #cleanup(resolve: () => void): void {
+  async #cleanup(): Promise<void> {
     clearTimeout(this.#linger);
     this.#timers.clear();
-    void this.#intake.discard().finally(resolve);
+    await this.#intake.discard();
   }
 }
 
@@ -356,20 +336,3 @@ type DecisionEvent = Extract<
   SessionEvent,
   { type: "mail" | "rcpt" | "data-start" | "data-end" | "auth" }
 >;
-
-/** Strips the IPv4-mapped IPv6 prefix so policy sees `127.0.0.1`, not `::ffff:127.0.0.1`. */
-export function normalizeIp(address: string): string {
-  return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const part of parts) length += part.byteLength;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
-  return out;
-}

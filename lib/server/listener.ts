@@ -1,13 +1,12 @@
-import net from "node:net";
 import { getLogger } from "../observe/mod.ts";
 import { shuttingDown } from "../smtp/mod.ts";
 import {
   type ConnectionServices,
   type ConnectionSettings,
   type ConnectionSnapshot,
-  normalizeIp,
   SmtpConnection,
 } from "./connection.ts";
+import { TcpTransport } from "./transport.ts";
 import { type ConnectionCaps, ConnectionLimiter } from "./limits.ts";
 
 const logger = getLogger(["empath", "server"]);
@@ -40,34 +39,40 @@ export interface ListenerOptions {
  * ```
  */
 export class SmtpListener {
-  readonly #server: net.Server;
+  readonly #server: Deno.TcpListener;
   readonly #options: ListenerOptions;
   readonly #services: ConnectionServices;
   readonly #limiter: ConnectionLimiter;
   readonly #connections = new Set<SmtpConnection>();
   #stopping = false;
 
+  readonly #acceptLoop: Promise<void>;
+
   private constructor(options: ListenerOptions, services: ConnectionServices) {
     this.#options = options;
     this.#services = services;
     this.#limiter = new ConnectionLimiter(options.caps);
-    this.#server = net.createServer({ pauseOnConnect: false }, (socket) => this.#accept(socket));
+    this.#server = listen(options.hostname, options.port);
+    this.#acceptLoop = this.#acceptAll();
   }
 
-  /** Binds the address and starts accepting connections. */
-  static async start(
-    options: ListenerOptions,
-    services: ConnectionServices,
-  ): Promise<SmtpListener> {
-    const listener = new SmtpListener(options, services);
-    await listener.#listen();
-    return listener;
+  /**
+   * Binds the address and starts accepting connections.
+   *
+   * @throws {ListenError} when the address cannot be bound.
+   */
+  static start(options: ListenerOptions, services: ConnectionServices): Promise<SmtpListener> {
+    try {
+      return Promise.resolve(new SmtpListener(options, services));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** The bound address (with the real port when the configured port was 0). */
   get address(): { hostname: string; port: number } {
-    const info = this.#server.address() as net.AddressInfo;
-    return { hostname: info.address, port: info.port };
+    const addr = this.#server.addr;
+    return { hostname: addr.hostname, port: addr.port };
   }
 
   /** Snapshots of the open connections. */
@@ -81,60 +86,67 @@ export class SmtpListener {
    */
   async stop(graceMs: number): Promise<void> {
     this.#stopping = true;
-    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    this.#server.close();
     const deadline = this.#services.now() + graceMs;
     while (this.#connections.size > 0 && this.#services.now() < deadline) {
       for (const connection of this.#connections) {
         if (connection.idle) connection.shutdown(shuttingDown(this.#options.settings.hostname));
       }
-      await Promise.race([
-        Promise.all([...this.#connections].map((c) => c.closed)),
-        new Promise((resolve) => setTimeout(resolve, 50)),
-      ]);
+      await this.#anyClosedWithin(50);
     }
     for (const connection of this.#connections) {
       connection.shutdown(shuttingDown(this.#options.settings.hostname));
     }
     await Promise.all([...this.#connections].map((c) => c.closed));
-    await closed;
+    await this.#acceptLoop;
   }
 
-  #listen(): Promise<void> {
-    const { hostname, port } = this.#options;
-    return new Promise((resolve, reject) => {
-      const onError = (cause: Error) => {
-        reject(
-          new ListenError(`Cannot listen on "${hostname}:${port}": ${cause.message}`, { cause }),
-        );
-      };
-      this.#server.once("error", onError);
-      this.#server.listen({ host: hostname, port }, () => {
-        this.#server.removeListener("error", onError);
-        this.#server.on("error", (error) => logger.error("Listener error: {error}", { error }));
-        resolve();
-      });
-    });
+  async #anyClosedWithin(ms: number): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.race([...this.#connections].map((c) => c.closed)),
+      new Promise((resolve) => timer = setTimeout(resolve, ms)),
+    ]);
+    clearTimeout(timer);
   }
 
-  #accept(socket: net.Socket): void {
-    const ip = normalizeIp(socket.remoteAddress ?? "");
-    socket.setNoDelay(true);
+  async #acceptAll(): Promise<void> {
+    try {
+      for await (const conn of this.#server) this.#accept(conn);
+    } catch (error) {
+      if (!this.#stopping) logger.error("Listener stopped accepting: {error}", { error });
+    }
+  }
+
+  #accept(conn: Deno.TcpConn): void {
+    const transport = new TcpTransport(conn);
+    const ip = transport.peer.address;
     const refusal = this.#stopping ? "shutting-down" : this.#limiter.admit(ip);
     if (refusal !== undefined) {
       logger.warn("Connection from {ip} refused: {reason}", { ip, reason: refusal });
       const text = refusal === "shutting-down"
         ? "421 4.3.2 Service shutting down\r\n"
         : `421 4.7.0 ${this.#options.settings.hostname} Error: too many connections\r\n`;
-      socket.on("error", () => {});
-      socket.end(text);
+      transport.write(new TextEncoder().encode(text));
+      transport.end();
+      setTimeout(() => transport.destroy(), 1000);
       return;
     }
-    const connection = new SmtpConnection(socket, this.#services, this.#options.settings);
+    const connection = new SmtpConnection(transport, this.#services, this.#options.settings);
     this.#connections.add(connection);
     connection.closed.then(() => {
       this.#connections.delete(connection);
       this.#limiter.release(ip);
     });
     connection.start();
+  }
+}
+
+function listen(hostname: string, port: number): Deno.TcpListener {
+  try {
+    return Deno.listen({ hostname, port, transport: "tcp" });
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new ListenError(`Cannot listen on "${hostname}:${port}": ${reason}`, { cause });
   }
 }

@@ -52,12 +52,12 @@ export interface TlsSessionInfo {
 }
 
 /**
- * Upgrades an accepted plaintext socket to TLS as the server side (RFC 3207).
+ * Upgrades an accepted plaintext stream to TLS as the server side (RFC 3207).
  * Resolves once the handshake completes; rejects on handshake failure or timeout,
  * after destroying the socket.
  */
 export function upgradeToTls(
-  socket: import("node:net").Socket,
+  socket: import("node:stream").Duplex,
   context: tls.SecureContext,
   timeoutMs: number,
 ): Promise<{ socket: tls.TLSSocket; info: TlsSessionInfo }> {
