@@ -1,4 +1,4 @@
-import tls from "node:tls";
+import type tls from "node:tls";
 import { concatBytes } from "./_bytes.ts";
 import { Duplex } from "node:stream";
 import { type TlsSessionInfo, upgradeToTls } from "./tls.ts";
