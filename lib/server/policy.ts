@@ -1,4 +1,4 @@
-import { cidrContains } from "../config/mod.ts";
+import { type Cidr, cidrContains, parseCidr } from "../config/mod.ts";
 import type { Path, Reply } from "../smtp/mod.ts";
 
 /** Relay rules, as plain data taken from `[policy]` in the configuration. */
@@ -33,12 +33,12 @@ export interface RelayClient {
 export class RelayPolicy {
   readonly #domains: ReadonlySet<string>;
   readonly #local: ReadonlySet<string>;
-  readonly #trusted: readonly string[];
+  readonly #trusted: readonly Cidr[];
 
   constructor(rules: RelayRules) {
     this.#local = new Set(rules.localDomains.map((d) => d.toLowerCase()));
     this.#domains = new Set([...this.#local, ...rules.relayDomains.map((d) => d.toLowerCase())]);
-    this.#trusted = [...rules.trustedNetworks];
+    this.#trusted = rules.trustedNetworks.map((cidr) => parseCidr(cidr));
   }
 
   /** Whether `domain` is one this server delivers locally. */

@@ -124,3 +124,23 @@ Deno.test("an unknown command and bad arguments get precise replies without clos
   assert.match((await client.command("VRFY bob")).raw, /^252 /);
   assert.equal((await client.command("NOOP")).code, 250);
 });
+
+Deno.test("SMTPUTF8: a UTF-8 address is accepted with the SMTPUTF8 parameter and refused without", async () => {
+  await using server = await startTestEmpath((config) =>
+    config.policy.localDomains = ["bücher.test"]
+  );
+  await using client = await TestSmtpClient.connect(server.port);
+  await client.reply();
+  await client.command("EHLO utf8.test");
+  assert.match((await client.command("MAIL FROM:<jürgen@utf8.test>")).raw, /^553 5\.6\.7 /);
+  assert.equal((await client.command("MAIL FROM:<jürgen@utf8.test> SMTPUTF8")).code, 250);
+  assert.equal((await client.command("RCPT TO:<δοκιμή@bücher.test>")).code, 250);
+  assert.equal((await client.command("DATA")).code, 354);
+  await client.write("Subject: =?utf-8?q?gr=C3=BC=C3=9Fe?=\r\n\r\nGrüße\r\n.\r\n");
+  const id = queuedId(await client.reply());
+  const message = await server.empath.queue.get(id);
+  assert.equal(message?.reversePath, "jürgen@utf8.test");
+  assert.deepEqual(message?.recipients.map((r) => r.address), ["δοκιμή@bücher.test"]);
+  assert.equal(message?.mailParams?.smtputf8, true);
+  assert.match(await bodyText(server.empath, id), /with UTF8SMTP id/);
+});
