@@ -7,6 +7,8 @@
  */
 import type { Config } from "./config/mod.ts";
 import { parseListenAddress } from "./config/mod.ts";
+import { CachingResolver, DenoDnsBackend, parseNameServer } from "./dns/mod.ts";
+import { createDeliveryEngine, type DeliveryEngine } from "./delivery/mod.ts";
 import { getLogger } from "./observe/mod.ts";
 import { openKvQueue, type QueueStore } from "./queue/mod.ts";
 import {
@@ -28,6 +30,8 @@ export interface Empath extends AsyncDisposable {
   readonly listeners: readonly { name: string; hostname: string; port: number }[];
   /** The queue the instance spools into. */
   readonly queue: QueueStore;
+  /** The delivery engine (rate limits, breakers, wake-up). */
+  readonly delivery: DeliveryEngine;
   /** Open SMTP connections. */
   connections(): ConnectionSnapshot[];
   /** Stops accepting, lets open transactions finish (up to `graceMs`), closes the queue. */
@@ -49,9 +53,14 @@ export const DEFAULT_GRACE_MS = 10_000;
 export async function startEmpath(config: Config): Promise<Empath> {
   const now = () => Date.now();
   const queue = await openQueue(config);
+  const delivery = createDeliveryEngine(config, {
+    queue,
+    dns: buildResolver(config),
+    clock: { now },
+  });
   const listeners: SmtpListener[] = [];
   try {
-    const services = await buildServices(config, queue, now);
+    const services = await buildServices(config, queue, now, () => delivery.wake());
     for (const listen of config.listen) {
       listeners.push(await startListener(config, listen, services));
     }
@@ -60,7 +69,20 @@ export async function startEmpath(config: Config): Promise<Empath> {
     await queue.close();
     throw error;
   }
-  return runningInstance(queue, listeners, config);
+  if (config.delivery.enabled) delivery.start();
+  return runningInstance({ queue, delivery, listeners }, config);
+}
+
+function buildResolver(config: Config): CachingResolver {
+  const backend = new DenoDnsBackend({
+    nameServer: config.dns.nameServer ? parseNameServer(config.dns.nameServer) : undefined,
+    timeoutMs: config.dns.timeout,
+  });
+  return new CachingResolver(backend, {
+    clock: { now: () => Date.now() },
+    positiveTtlMs: config.dns.cacheTtl,
+    negativeTtlMs: config.dns.negativeTtl,
+  });
 }
 
 async function openQueue(config: Config): Promise<QueueStore> {
@@ -81,6 +103,7 @@ async function buildServices(
   config: Config,
   queue: QueueStore,
   now: () => number,
+  onQueued: () => void,
 ): Promise<ConnectionServices> {
   const tlsContext = config.tls ? await loadTlsContext(config.tls) : undefined;
   return {
@@ -89,6 +112,7 @@ async function buildServices(
     authenticator: new Authenticator(config.auth.users),
     tlsContext,
     now,
+    onQueued,
   };
 }
 
@@ -131,7 +155,13 @@ async function startListener(
   return listener;
 }
 
-function runningInstance(queue: QueueStore, listeners: SmtpListener[], config: Config): Empath {
+interface Parts {
+  readonly queue: QueueStore;
+  readonly delivery: DeliveryEngine;
+  readonly listeners: SmtpListener[];
+}
+
+function runningInstance({ queue, delivery, listeners }: Parts, config: Config): Empath {
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => resolveClosed = resolve);
   let stopping: Promise<void> | undefined;
@@ -139,6 +169,7 @@ function runningInstance(queue: QueueStore, listeners: SmtpListener[], config: C
     stopping ??= (async () => {
       logger.info("Stopping: closing {count} listeners", { count: listeners.length });
       await Promise.all(listeners.map((listener) => listener.stop(graceMs)));
+      await delivery.stop();
       await queue.close();
       logger.info("Stopped");
       resolveClosed();
@@ -148,6 +179,7 @@ function runningInstance(queue: QueueStore, listeners: SmtpListener[], config: C
   return {
     closed,
     queue,
+    delivery,
     listeners: listeners.map((listener, i) => ({
       name: config.listen[i].name,
       ...listener.address,

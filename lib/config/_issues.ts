@@ -36,6 +36,12 @@ export function toConfigIssues(issues: readonly z.core.$ZodIssue[]): ConfigIssue
         message: "unknown key: not a setting here (check the spelling; see docs/CONFIG.md)",
       }));
     }
+    if (issue.code === "invalid_key") {
+      return toConfigIssues(issue.issues).map((inner) => ({
+        path: formatKeyPath(issue.path),
+        message: inner.message,
+      }));
+    }
     return [{ path: formatKeyPath(issue.path), message: describeIssue(issue) }];
   });
 }
@@ -47,6 +53,10 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case "custom":
       return issue.message;
+    case "invalid_union":
+      return issue.discriminator === undefined || !("options" in issue)
+        ? `${shown}: ${issue.message}`
+        : describeDiscriminator(issue.input, issue.discriminator, issue.options ?? []);
     case "invalid_type":
       return `${shown}: expected ${TYPE_NAMES[issue.expected] ?? issue.expected}`;
     case "too_small":
@@ -59,4 +69,17 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     default:
       return `${shown}: ${issue.message}`;
   }
+}
+
+/** A bad `kind` (or other tag) of a table: the tag's value, not the whole table, and the choices. */
+function describeDiscriminator(
+  input: unknown,
+  discriminator: string,
+  options: readonly unknown[],
+): string {
+  const value = typeof input === "object" && input !== null
+    ? (input as Record<string, unknown>)[discriminator]
+    : undefined;
+  const shown = value === undefined ? "missing required key" : `invalid value ${showValue(value)}`;
+  return `${shown}: expected one of ${options.map((option) => JSON.stringify(option)).join(", ")}`;
 }

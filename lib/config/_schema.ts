@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Config } from "./types.ts";
+import { deliverySchema, dnsSchema, routesSchema } from "./_delivery_schema.ts";
 import {
   arrayValue,
   booleanValue,
@@ -128,6 +129,9 @@ export const configSchema: z.ZodType<Config, unknown> = z.strictObject({
   auth: authSchema.prefault({}),
   queue: queueSchema.prefault({}),
   observe: observeSchema.prefault({}),
+  dns: dnsSchema.prefault({}),
+  delivery: deliverySchema.prefault({}),
+  routes: routesSchema,
 }).transform((config) => {
   const { tls, hostname, ...rest } = config;
   return {

@@ -1,8 +1,11 @@
 import { z } from "zod";
+import { parseIp } from "./_ip.ts";
 import { parseCidr } from "./cidr.ts";
 import { parseDuration } from "./duration.ts";
+import { formatHostPort, parseHostPort } from "./host_port.ts";
 import { parseListenAddress } from "./listen_address.ts";
 import { isPasswordHash } from "./password.ts";
+import { parseRate } from "./rate.ts";
 import { parseSize } from "./size.ts";
 
 const DOMAIN_REGEXP =
@@ -100,12 +103,28 @@ export function sizeValue(min = 1) {
   });
 }
 
+/** Whether the text is a domain name (letters, digits, hyphens, dots; any case). */
+export function isDomainName(text: string): boolean {
+  return DOMAIN_REGEXP.test(text);
+}
+
 /** A domain name, lowercased. */
 export function domainValue() {
   return checkedValue('a domain name such as "example.test"', (input) => {
     const isDomain = typeof input === "string" && DOMAIN_REGEXP.test(input);
     return isDomain ? input.toLowerCase() : undefined;
   });
+}
+
+/** A domain name, lowercased, or `"*"` for every domain. */
+export function routeDomainValue() {
+  return checkedValue(
+    'a domain name such as "example.test", or "*" for every other domain',
+    (input) => {
+      const isDomain = typeof input === "string" && (input === "*" || DOMAIN_REGEXP.test(input));
+      return isDomain ? input.toLowerCase() : undefined;
+    },
+  );
 }
 
 /** A network in CIDR notation, kept as written. */
@@ -126,6 +145,51 @@ export function listenAddressValue() {
       attempt(() => parseListenAddress(input)) !== undefined;
     return isAddress ? input : undefined;
   });
+}
+
+/** A rate in events per second from text like `"10/s"`, `"100/m"`, `"1000/h"` or a number. */
+export function rateValue() {
+  const expected = 'a rate above 0 such as "10/s", "100/m" or "1000/h" (or a number per second)';
+  return checkedValue(expected, (input) => {
+    if (typeof input !== "string" && typeof input !== "number") return undefined;
+    return attempt(() => parseRate(input));
+  });
+}
+
+/**
+ * A destination `"host[:port]"` or `"[ipv6][:port]"`, written back as `"host:port"` with
+ * `defaultPort` filled in. With `isIpOnly` the host must be an IP address.
+ */
+export function destinationValue(defaultPort: number, options: { isIpOnly?: boolean } = {}) {
+  const host = options.isIpOnly ? "an IPv4 or IPv6 address" : "a host name or IP address";
+  const expected =
+    `"host:port" or "[ipv6]:port" where host is ${host} and the port (default ${defaultPort}) is from 1 to 65535`;
+  return checkedValue(expected, (input) => {
+    if (typeof input !== "string") return undefined;
+    const destination = attempt(() => parseHostPort(input, defaultPort));
+    if (destination === undefined) return undefined;
+    if (options.isIpOnly && parseIp(destination.hostname) === undefined) return undefined;
+    return formatHostPort(destination);
+  });
+}
+
+/** An LMTP server: `"host:port"`, `"[ipv6]:port"` or `"unix:/path/to/socket"`. */
+export function lmtpTargetValue() {
+  const expected = '"host:port", "[ipv6]:port" (port from 1 to 65535) or "unix:/path/to/socket"';
+  return checkedValue(expected, (input) => {
+    if (typeof input !== "string") return undefined;
+    const text = input.trim();
+    if (text.startsWith("unix:")) return text.length > "unix:".length ? text : undefined;
+    const destination = attempt(() => parseHostPort(text));
+    return destination === undefined ? undefined : formatHostPort(destination);
+  });
+}
+
+/** A non-empty secret string (kept as written), never shown in an error. */
+export function secretValue() {
+  return checkedValue("a non-empty string", (input) => {
+    return typeof input === "string" && input !== "" ? input : undefined;
+  }, { isSecret: true });
 }
 
 /** An scrypt password hash from `empath config hash-password`. */

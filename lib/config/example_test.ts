@@ -14,6 +14,10 @@ Deno.test("config/empath.example.toml yields the defaults plus its example value
     auth: "optional",
   });
   expected.policy.localDomains = ["localhost", "example.test"];
+  expected.delivery.domains = {
+    "slow.example": { rate: 0.5, maxConnectionsPerHost: 2 },
+    "bank.example": { tls: "required", verifyCertificates: true },
+  };
   assert.deepEqual(config, expected);
 });
 
@@ -50,6 +54,31 @@ Deno.test("config/empath.example.toml and docs/CONFIG.md mention every key", asy
     "retry",
     "level",
     "format",
+    "name_server",
+    "cache_ttl",
+    "negative_ttl",
+    "timeout",
+    "enabled",
+    "concurrency",
+    "allow_private_destinations",
+    "helo_name",
+    "lease_time",
+    "rate",
+    "burst",
+    "tls",
+    "verify_certificates",
+    "max_connections_per_host",
+    "threshold",
+    "window",
+    "open_for",
+    "connect",
+    "greeting",
+    "data_block",
+    "data_end",
+    "domains",
+    "kind",
+    "to",
+    "password",
   ];
   const reference = await Deno.readTextFile(new URL("../../docs/CONFIG.md", import.meta.url));
   for (const key of keys) {

@@ -1,7 +1,8 @@
 /**
  * Empath's configuration: TOML parsed with smol-toml, validated with zod into plain data with
- * every default applied, plus the value parsers the schema uses (durations, sizes, networks,
- * listen addresses) and SMTP AUTH password hashing.
+ * every default applied, plus the value parsers the schema uses (durations, sizes, rates,
+ * networks, listen addresses, destinations), SMTP AUTH password hashing, and
+ * {@linkcode redactConfig} for showing a configuration without its secrets.
  *
  * This is the only module that reads the configuration file or the environment.
  *
@@ -19,23 +20,39 @@
 export { type Cidr, cidrContains, parseCidr } from "./cidr.ts";
 export { ConfigError, type ConfigIssue, formatConfigIssue } from "./config_error.ts";
 export { formatDuration, parseDuration } from "./duration.ts";
+export { formatHostPort, type HostPort, parseHostPort } from "./host_port.ts";
 export { type ListenAddress, parseListenAddress } from "./listen_address.ts";
 export { loadConfig } from "./load_config.ts";
 export { defaultConfig, parseConfig } from "./parse_config.ts";
 export { hashPassword, isPasswordHash, verifyPassword } from "./password.ts";
+export { formatRate, parseRate } from "./rate.ts";
+export { redactConfig } from "./redact_config.ts";
 export { parseSize } from "./size.ts";
 export type {
   AuthConfig,
   AuthUserConfig,
+  CircuitBreakerConfig,
   Config,
+  DeliveryConfig,
+  DeliveryTimeoutsConfig,
+  DeliveryTls,
+  DnsConfig,
+  DomainPolicy,
+  DomainPolicyOverride,
   LimitsConfig,
   ListenerAuth,
   ListenerConfig,
+  LmtpRouteConfig,
   LogFormat,
   LogLevel,
+  MaildirRouteConfig,
   ObserveConfig,
   PolicyConfig,
   QueueConfig,
+  RouteAuthConfig,
+  RouteConfig,
+  RouteKind,
+  SmtpRouteConfig,
   TimeoutsConfig,
   TlsConfig,
 } from "./types.ts";

@@ -190,10 +190,13 @@ idle = "5m"
 address = "127.0.0.1:25"
 port = 25
 [delivery]
-concurrency = 4
+concurency = 4
+[delivery.timeouts]
+data = "1m"
 `);
   assert.deepEqual(issues.map((issue) => issue.path).sort(), [
-    "delivery",
+    "delivery.concurency",
+    "delivery.timeouts.data",
     "limits.timeouts.idle",
     "listen[0].port",
     "policy.local_domain",

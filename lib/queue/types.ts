@@ -108,6 +108,12 @@ export interface QueuedMessage {
   /** Record schema version. */
   version: 1;
   /**
+   * Set while a delivery worker holds the message. Leasing is an `update()` that
+   * also moves `nextAttemptAt` to `until`, so if the worker dies the message
+   * simply becomes due again when the lease runs out.
+   */
+  lease?: { owner: string; until: number };
+  /**
    * Optimistic-concurrency counter: `update()` succeeds only when it matches the
    * stored record, and stores `revision + 1`. Starts at 0.
    */

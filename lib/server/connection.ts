@@ -27,6 +27,8 @@ export interface ConnectionServices {
   readonly authenticator: Authenticator;
   readonly tlsContext?: tls.SecureContext;
   readonly now: () => number;
+  /** Called after a message is committed (wakes the delivery scheduler). */
+  readonly onQueued?: () => void;
 }
 
 /** Per-listener settings of a connection, as plain data. */
@@ -213,6 +215,7 @@ export class SmtpConnection {
     const reply = await this.#intake.finish(this.#envelope());
     if (reply.code === 250) {
       this.#stats.messages++;
+      this.#services.onQueued?.();
       logger.info("Message {id} queued from {ip}", {
         id: reply.lines[0]?.split(" ").pop(),
         ip: this.peerAddress,

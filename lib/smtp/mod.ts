@@ -3,7 +3,8 @@
  * enhanced status codes, the server session state machine (RFC 5321 with
  * PIPELINING, SIZE, 8BITMIME, SMTPUTF8, ENHANCEDSTATUSCODES, CHUNKING,
  * STARTTLS and AUTH PLAIN/LOGIN), DATA/BDAT decoding and the `Received:`
- * header. Nothing here touches sockets, clocks or storage; the connection
+ * header; and the client side for delivery: the `ClientSession` state machine
+ * (SMTP and LMTP), the `ReplyParser` and the streaming `DotStuffer`. Nothing here touches sockets, clocks or storage; the connection
  * driver in `lib/server` feeds bytes in and writes bytes out.
  *
  * @example
@@ -17,13 +18,18 @@
  * @module
  */
 export * from "./address.ts";
+export * from "./client_capabilities.ts";
+export * from "./client_session.ts";
+export * from "./client_types.ts";
 export * from "./command.ts";
 export * from "./data_decoder.ts";
+export * from "./dot_stuffer.ts";
 export * from "./line_buffer.ts";
 export * from "./message_date.ts";
 export * from "./params.ts";
 export * from "./received.ts";
 export * from "./replies.ts";
 export * from "./reply.ts";
+export * from "./reply_parser.ts";
 export * from "./session.ts";
 export * from "./session_event.ts";

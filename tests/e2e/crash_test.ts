@@ -9,6 +9,8 @@ hostname = "crash.empath.test"
 address = "127.0.0.1:0"
 [queue]
 path = "${dir}/queue.kv"
+[delivery]
+enabled = false
 [observe.log]
 level = "info"
 `;

@@ -21,6 +21,9 @@ export async function startTestEmpath(configure?: (config: Config) => void): Pro
   config.hostname = "mx.empath.test";
   config.queue.path = `${dir}/queue.kv`;
   config.listen = [{ address: "127.0.0.1:0", name: "smtp", starttls: true, auth: "disabled" }];
+  // Receiving tests inspect the queue; delivery tests turn this back on.
+  config.delivery.enabled = false;
+  config.routes = [{ domains: ["localhost"], kind: "maildir", path: `${dir}/maildir` }];
   configure?.(config);
   const empath = await startEmpath(config);
   return {

@@ -1,0 +1,201 @@
+import { z } from "zod";
+import type {
+  DeliveryConfig,
+  DnsConfig,
+  DomainPolicy,
+  DomainPolicyOverride,
+  RouteConfig,
+} from "./types.ts";
+import {
+  arrayValue,
+  booleanValue,
+  choiceValue,
+  destinationValue,
+  domainValue,
+  durationValue,
+  integerValue,
+  isDomainName,
+  lmtpTargetValue,
+  rateValue,
+  routeDomainValue,
+  secretValue,
+  showValue,
+  textValue,
+} from "./_schema_values.ts";
+
+const DELIVERY_TLS = ["opportunistic", "required", "disabled"] as const;
+
+/** The defaults of `[delivery.defaults]`. */
+const DEFAULT_DOMAIN_POLICY: DomainPolicy = {
+  rate: 10,
+  burst: 20,
+  tls: "opportunistic",
+  verifyCertificates: false,
+  maxConnectionsPerHost: 10,
+};
+
+/** `[dns]`. */
+export const dnsSchema: z.ZodType<DnsConfig, unknown> = z.strictObject({
+  name_server: destinationValue(53, { isIpOnly: true }).optional(),
+  cache_ttl: durationValue().default(300_000),
+  negative_ttl: durationValue().default(60_000),
+  timeout: durationValue().default(5_000),
+}).transform((dns) => ({
+  ...(dns.name_server === undefined ? {} : { nameServer: dns.name_server }),
+  cacheTtl: dns.cache_ttl,
+  negativeTtl: dns.negative_ttl,
+  timeout: dns.timeout,
+}));
+
+const domainPolicyOverrideSchema = z.strictObject({
+  rate: rateValue().optional(),
+  burst: integerValue(1).optional(),
+  tls: choiceValue(DELIVERY_TLS).optional(),
+  verify_certificates: booleanValue().optional(),
+  max_connections_per_host: integerValue(1).optional(),
+}).transform((policy): DomainPolicyOverride => {
+  const fields: [keyof DomainPolicy, unknown][] = [
+    ["rate", policy.rate],
+    ["burst", policy.burst],
+    ["tls", policy.tls],
+    ["verifyCertificates", policy.verify_certificates],
+    ["maxConnectionsPerHost", policy.max_connections_per_host],
+  ];
+  return Object.fromEntries(fields.filter(([, value]) => value !== undefined));
+});
+
+const domainPolicySchema = domainPolicyOverrideSchema.transform((policy): DomainPolicy => ({
+  ...DEFAULT_DOMAIN_POLICY,
+  ...policy,
+}));
+
+const domainKey = z.string().superRefine((key, context) => {
+  if (isDomainName(key)) return;
+  context.addIssue({
+    code: "custom",
+    message: `invalid value ${showValue(key)}: expected a domain name such as "example.test"`,
+    input: key,
+  });
+});
+
+const domainsSchema = z.record(domainKey, domainPolicyOverrideSchema)
+  .transform((domains, context) => {
+    const lowercased: Record<string, DomainPolicyOverride> = {};
+    for (const [domain, policy] of Object.entries(domains)) {
+      const key = domain.toLowerCase();
+      if (Object.hasOwn(lowercased, key)) {
+        context.addIssue({
+          code: "custom",
+          path: [domain],
+          message:
+            `duplicate domain "${key}": expected each domain once (domains are not case-sensitive)`,
+          input: domain,
+        });
+      }
+      lowercased[key] = policy;
+    }
+    return lowercased;
+  });
+
+const circuitBreakerSchema = z.strictObject({
+  threshold: integerValue(1).default(5),
+  window: durationValue().default(60_000),
+  open_for: durationValue().default(5 * 60_000),
+}).transform((breaker) => ({
+  threshold: breaker.threshold,
+  window: breaker.window,
+  openFor: breaker.open_for,
+}));
+
+const deliveryTimeoutsSchema = z.strictObject({
+  connect: durationValue().default(30_000),
+  greeting: durationValue().default(5 * 60_000),
+  command: durationValue().default(5 * 60_000),
+  data_block: durationValue().default(3 * 60_000),
+  data_end: durationValue().default(10 * 60_000),
+}).transform((timeouts) => ({
+  connect: timeouts.connect,
+  greeting: timeouts.greeting,
+  command: timeouts.command,
+  dataBlock: timeouts.data_block,
+  dataEnd: timeouts.data_end,
+}));
+
+/** `[delivery]` and its sub-tables. */
+export const deliverySchema: z.ZodType<DeliveryConfig, unknown> = z.strictObject({
+  enabled: booleanValue().default(true),
+  concurrency: integerValue(1).default(64),
+  allow_private_destinations: booleanValue().default(false),
+  helo_name: domainValue().optional(),
+  lease_time: durationValue().default(10 * 60_000),
+  defaults: domainPolicySchema.prefault({}),
+  domains: domainsSchema.prefault({}),
+  circuit_breaker: circuitBreakerSchema.prefault({}),
+  timeouts: deliveryTimeoutsSchema.prefault({}),
+}).transform((delivery) => ({
+  enabled: delivery.enabled,
+  concurrency: delivery.concurrency,
+  allowPrivateDestinations: delivery.allow_private_destinations,
+  ...(delivery.helo_name === undefined ? {} : { heloName: delivery.helo_name }),
+  leaseTime: delivery.lease_time,
+  defaults: delivery.defaults,
+  domains: delivery.domains,
+  circuitBreaker: delivery.circuit_breaker,
+  timeouts: delivery.timeouts,
+}));
+
+const routeDomainsSchema = arrayValue(routeDomainValue(), 1);
+
+const routeAuthSchema = z.strictObject({
+  username: textValue("a non-empty user name"),
+  password: secretValue(),
+});
+
+const smtpRouteSchema = z.strictObject({
+  domains: routeDomainsSchema,
+  kind: z.literal("smtp"),
+  to: destinationValue(25),
+  tls: choiceValue(DELIVERY_TLS).default("opportunistic"),
+  verify_certificates: booleanValue().default(false),
+  auth: routeAuthSchema.optional(),
+}).transform((route) => ({
+  domains: route.domains,
+  kind: route.kind,
+  to: route.to,
+  tls: route.tls,
+  verifyCertificates: route.verify_certificates,
+  ...(route.auth === undefined ? {} : { auth: route.auth }),
+}));
+
+const lmtpRouteSchema = z.strictObject({
+  domains: routeDomainsSchema,
+  kind: z.literal("lmtp"),
+  to: lmtpTargetValue(),
+});
+
+const maildirRouteSchema = z.strictObject({
+  domains: routeDomainsSchema,
+  kind: z.literal("maildir"),
+  path: textValue("a directory path"),
+});
+
+/** `[[routes]]`: any number of routes, each domain in one route at most. */
+export const routesSchema: z.ZodType<RouteConfig[], unknown> = arrayValue(
+  z.discriminatedUnion("kind", [smtpRouteSchema, lmtpRouteSchema, maildirRouteSchema]),
+).superRefine((routes, context) => {
+  const routeByDomain = new Map<string, number>();
+  for (const [index, route] of routes.entries()) {
+    for (const [position, domain] of route.domains.entries()) {
+      const first = routeByDomain.get(domain);
+      if (first !== undefined) {
+        context.addIssue({
+          code: "custom",
+          path: [index, "domains", position],
+          message:
+            `duplicate domain "${domain}": expected each domain once over all routes (first in routes[${first}])`,
+          input: domain,
+        });
+      } else routeByDomain.set(domain, index);
+    }
+  }
+}).default(() => [{ domains: ["localhost"], kind: "maildir" as const, path: "data/maildir" }]);

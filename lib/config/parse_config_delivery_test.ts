@@ -1,0 +1,387 @@
+import assert from "node:assert/strict";
+import { ConfigError } from "./config_error.ts";
+import { defaultConfig, parseConfig } from "./parse_config.ts";
+
+function issuesOf(tomlText: string): { path: string; message: string }[] {
+  try {
+    parseConfig(tomlText);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    return error.issues.map(({ path, message }) => ({ path, message }));
+  }
+  assert.fail("expected a ConfigError");
+}
+
+Deno.test("defaultConfig() uses the system resolver and delivers to MX hosts", () => {
+  const config = defaultConfig();
+  assert.deepEqual(config.dns, { cacheTtl: 300_000, negativeTtl: 60_000, timeout: 5_000 });
+  assert.equal("nameServer" in config.dns, false);
+  assert.deepEqual(config.delivery, {
+    enabled: true,
+    concurrency: 64,
+    allowPrivateDestinations: false,
+    leaseTime: 600_000,
+    defaults: {
+      rate: 10,
+      burst: 20,
+      tls: "opportunistic",
+      verifyCertificates: false,
+      maxConnectionsPerHost: 10,
+    },
+    domains: {},
+    circuitBreaker: { threshold: 5, window: 60_000, openFor: 300_000 },
+    timeouts: {
+      connect: 30_000,
+      greeting: 300_000,
+      command: 300_000,
+      dataBlock: 180_000,
+      dataEnd: 600_000,
+    },
+  });
+  assert.equal("heloName" in config.delivery, false);
+  assert.deepEqual(config.routes, [
+    { domains: ["localhost"], kind: "maildir", path: "data/maildir" },
+  ]);
+});
+
+Deno.test("parseConfig() reads a full delivery configuration", () => {
+  const config = parseConfig(`
+[dns]
+name_server = "127.0.0.1:5353"
+cache_ttl = "10m"
+negative_ttl = "30s"
+timeout = 2000
+
+[delivery]
+enabled = false
+concurrency = 8
+allow_private_destinations = true
+helo_name = "Out.Example.TEST"
+lease_time = "2m"
+
+[delivery.defaults]
+rate = "100/m"
+burst = 5
+tls = "required"
+verify_certificates = true
+max_connections_per_host = 2
+
+[delivery.domains."Example.ORG"]
+rate = "1/s"
+tls = "disabled"
+
+[delivery.domains."slow.example"]
+max_connections_per_host = 1
+rate = 0.5
+
+[delivery.circuit_breaker]
+threshold = 3
+window = "2m"
+open_for = "1h"
+
+[delivery.timeouts]
+connect = "10s"
+greeting = "1m"
+command = "2m"
+data_block = "90s"
+data_end = "5m"
+
+[[routes]]
+domains = ["Internal.Example"]
+kind = "lmtp"
+to = "unix:/run/dovecot/lmtp"
+
+[[routes]]
+domains = ["lmtp.example"]
+kind = "lmtp"
+to = "[::1]:24"
+
+[[routes]]
+domains = ["localhost", "local.example"]
+kind = "maildir"
+path = "/var/mail"
+
+[[routes]]
+domains = ["*"]
+kind = "smtp"
+to = "smarthost.example.net"
+tls = "required"
+verify_certificates = true
+auth = { username = "empath", password = "s3cret" }
+`);
+  assert.deepEqual(config.dns, {
+    nameServer: "127.0.0.1:5353",
+    cacheTtl: 600_000,
+    negativeTtl: 30_000,
+    timeout: 2_000,
+  });
+  assert.deepEqual(config.delivery, {
+    enabled: false,
+    concurrency: 8,
+    allowPrivateDestinations: true,
+    heloName: "out.example.test",
+    leaseTime: 120_000,
+    defaults: {
+      rate: 100 / 60,
+      burst: 5,
+      tls: "required",
+      verifyCertificates: true,
+      maxConnectionsPerHost: 2,
+    },
+    domains: {
+      "example.org": { rate: 1, tls: "disabled" },
+      "slow.example": { rate: 0.5, maxConnectionsPerHost: 1 },
+    },
+    circuitBreaker: { threshold: 3, window: 120_000, openFor: 3_600_000 },
+    timeouts: {
+      connect: 10_000,
+      greeting: 60_000,
+      command: 120_000,
+      dataBlock: 90_000,
+      dataEnd: 300_000,
+    },
+  });
+  assert.deepEqual(config.routes, [
+    { domains: ["internal.example"], kind: "lmtp", to: "unix:/run/dovecot/lmtp" },
+    { domains: ["lmtp.example"], kind: "lmtp", to: "[::1]:24" },
+    { domains: ["localhost", "local.example"], kind: "maildir", path: "/var/mail" },
+    {
+      domains: ["*"],
+      kind: "smtp",
+      to: "smarthost.example.net:25",
+      tls: "required",
+      verifyCertificates: true,
+      auth: { username: "empath", password: "s3cret" },
+    },
+  ]);
+});
+
+Deno.test("parseConfig() writes out default ports and keeps routes replacing the default", () => {
+  const config = parseConfig(`
+[dns]
+name_server = "::1"
+[[routes]]
+domains = ["relay.example"]
+kind = "smtp"
+to = "[2001:db8::25]"
+`);
+  assert.equal(config.dns.nameServer, "[::1]:53");
+  assert.deepEqual(config.routes, [
+    {
+      domains: ["relay.example"],
+      kind: "smtp",
+      to: "[2001:db8::25]:25",
+      tls: "opportunistic",
+      verifyCertificates: false,
+    },
+  ]);
+  assert.deepEqual(parseConfig("routes = []\n").routes, []);
+});
+
+Deno.test("parseConfig() reports bad delivery values with their key paths", () => {
+  const issues = issuesOf(`
+[dns]
+name_server = "dns.example:53"
+timeout = "5 s"
+[delivery]
+concurrency = 0
+helo_name = "not a name"
+[delivery.defaults]
+rate = "ten/s"
+burst = 0
+tls = "sometimes"
+[delivery.domains."example.org"]
+rate = "0/s"
+[delivery.circuit_breaker]
+open_for = "forever"
+[delivery.timeouts]
+data_end = -1
+`);
+  assert.deepEqual(issues.map((issue) => issue.path), [
+    "dns.name_server",
+    "dns.timeout",
+    "delivery.concurrency",
+    "delivery.helo_name",
+    "delivery.defaults.rate",
+    "delivery.defaults.burst",
+    "delivery.defaults.tls",
+    'delivery.domains."example.org".rate',
+    "delivery.circuit_breaker.open_for",
+    "delivery.timeouts.data_end",
+  ]);
+  const byPath = new Map(issues.map((issue) => [issue.path, issue.message]));
+  assert.equal(
+    byPath.get("delivery.defaults.rate"),
+    'invalid value "ten/s": expected a rate above 0 such as "10/s", "100/m" or "1000/h" (or a number per second)',
+  );
+  assert.equal(
+    byPath.get("delivery.defaults.tls"),
+    'invalid value "sometimes": expected one of "opportunistic", "required", "disabled"',
+  );
+  assert.match(byPath.get('delivery.domains."example.org".rate')!, /^invalid value "0\/s": /);
+  assert.match(
+    byPath.get("dns.name_server")!,
+    /^invalid value "dns\.example:53": expected .* an IPv4 or IPv6 address/,
+  );
+});
+
+Deno.test("parseConfig() checks delivery.domains keys and their tables", () => {
+  const issues = issuesOf(`
+[delivery.domains.x]
+rate = "1/s"
+max_connections = 3
+[delivery.domains."not_a_domain"]
+burst = 2
+`);
+  assert.deepEqual(issues, [
+    {
+      path: "delivery.domains.x.max_connections",
+      message: "unknown key: not a setting here (check the spelling; see docs/CONFIG.md)",
+    },
+    {
+      path: "delivery.domains.not_a_domain",
+      message: 'invalid value "not_a_domain": expected a domain name such as "example.test"',
+    },
+  ]);
+  assert.deepEqual(issuesOf('[delivery.domains."A.test"]\n[delivery.domains."a.test"]\n'), [
+    {
+      path: 'delivery.domains."a.test"',
+      message:
+        'duplicate domain "a.test": expected each domain once (domains are not case-sensitive)',
+    },
+  ]);
+});
+
+Deno.test("parseConfig() names the route kinds when kind is wrong or missing", () => {
+  const issues = issuesOf(`
+[[routes]]
+domains = ["a.example"]
+kind = "smpt"
+to = "relay.example"
+[[routes]]
+domains = ["b.example"]
+path = "data/maildir"
+`);
+  assert.deepEqual(issues, [
+    {
+      path: "routes[0].kind",
+      message: 'invalid value "smpt": expected one of "smtp", "lmtp", "maildir"',
+    },
+    {
+      path: "routes[1].kind",
+      message: 'missing required key: expected one of "smtp", "lmtp", "maildir"',
+    },
+  ]);
+});
+
+Deno.test("parseConfig() checks each route kind's keys", () => {
+  const issues = issuesOf(`
+[[routes]]
+domains = ["maildir.example"]
+kind = "maildir"
+[[routes]]
+domains = ["lmtp.example"]
+kind = "lmtp"
+to = "unix:"
+[[routes]]
+domains = ["lmtp2.example"]
+kind = "lmtp"
+to = "localhost"
+tls = "required"
+[[routes]]
+domains = []
+kind = "smtp"
+to = "relay.example:0"
+auth = { username = "u", password = 123456 }
+[[routes]]
+domains = ["bad domain"]
+kind = "smtp"
+to = "relay.example"
+auth = { username = "u" }
+`);
+  assert.deepEqual(issues, [
+    { path: "routes[0].path", message: "missing required key: expected a directory path" },
+    {
+      path: "routes[1].to",
+      message:
+        'invalid value "unix:": expected "host:port", "[ipv6]:port" (port from 1 to 65535) or "unix:/path/to/socket"',
+    },
+    {
+      path: "routes[2].to",
+      message:
+        'invalid value "localhost": expected "host:port", "[ipv6]:port" (port from 1 to 65535) or "unix:/path/to/socket"',
+    },
+    {
+      path: "routes[2].tls",
+      message: "unknown key: not a setting here (check the spelling; see docs/CONFIG.md)",
+    },
+    {
+      path: "routes[3].domains",
+      message: "invalid value []: expected an array of at least 1 item",
+    },
+    {
+      path: "routes[3].to",
+      message:
+        'invalid value "relay.example:0": expected "host:port" or "[ipv6]:port" where host is a host name or IP address and the port (default 25) is from 1 to 65535',
+    },
+    {
+      path: "routes[3].auth.password",
+      message: "invalid value (not shown): expected a non-empty string",
+    },
+    {
+      path: "routes[4].domains[0]",
+      message:
+        'invalid value "bad domain": expected a domain name such as "example.test", or "*" for every other domain',
+    },
+    {
+      path: "routes[4].auth.password",
+      message: "missing required key: expected a non-empty string",
+    },
+  ]);
+});
+
+Deno.test("parseConfig() accepts an LMTP route to a Unix socket", () => {
+  const config = parseConfig(`
+[[routes]]
+domains = ["example.org"]
+kind = "lmtp"
+to = "unix:/var/run/lmtp.sock"
+`);
+  assert.deepEqual(config.routes, [
+    { domains: ["example.org"], kind: "lmtp", to: "unix:/var/run/lmtp.sock" },
+  ]);
+});
+
+Deno.test("parseConfig() rejects a domain routed twice, naming the duplicate", () => {
+  const issues = issuesOf(`
+[[routes]]
+domains = ["example.org", "*"]
+kind = "maildir"
+path = "data/maildir"
+[[routes]]
+domains = ["other.example", "Example.ORG", "other.example"]
+kind = "smtp"
+to = "relay.example"
+[[routes]]
+domains = ["*"]
+kind = "lmtp"
+to = "127.0.0.1:24"
+`);
+  assert.deepEqual(issues, [
+    {
+      path: "routes[1].domains[1]",
+      message:
+        'duplicate domain "example.org": expected each domain once over all routes (first in routes[0])',
+    },
+    {
+      path: "routes[1].domains[2]",
+      message:
+        'duplicate domain "other.example": expected each domain once over all routes (first in routes[1])',
+    },
+    {
+      path: "routes[2].domains[0]",
+      message:
+        'duplicate domain "*": expected each domain once over all routes (first in routes[0])',
+    },
+  ]);
+});

@@ -1,0 +1,196 @@
+import type { QueuedMessage, QueueStore, RecipientState } from "../queue/mod.ts";
+import { getLogger } from "../observe/mod.ts";
+import type { Reply } from "../smtp/mod.ts";
+import type { CircuitBreakers } from "./circuit_breaker.ts";
+import type { DeliveryOutcome } from "./classify.ts";
+import type { RateLimiter } from "./rate_limiter.ts";
+import { nextAttemptAt } from "./retry.ts";
+import type { RouteResolver } from "./route.ts";
+import type { BounceSender } from "./bounce.ts";
+import type { DestinationSender } from "./destination_sender.ts";
+
+const logger = getLogger(["empath", "delivery"]);
+
+/** The collaborators of one delivery attempt. */
+export interface AttemptServices {
+  readonly queue: QueueStore;
+  readonly routes: RouteResolver;
+  readonly sender: DestinationSender;
+  readonly traffic: { readonly limiter: RateLimiter; readonly breakers: CircuitBreakers };
+  readonly bounces: BounceSender;
+}
+
+/** Time, randomness and the retry schedule, as inputs. */
+export interface AttemptPolicy {
+  readonly retrySchedule: readonly number[];
+  readonly now: () => number;
+  readonly random: () => number;
+}
+
+/** Per-recipient result of this attempt; `undefined` means "not tried now" (rescheduled). */
+type Results = Map<string, DeliveryOutcome | { kind: "postponed"; until: number; reason: string }>;
+
+/**
+ * One delivery attempt of one leased message: groups its open recipients by
+ * domain, passes each group through the circuit breaker and rate limiter,
+ * resolves the destination and delivers; then records every recipient's
+ * outcome, bounces newly failed recipients to the sender (RFC 3464), and
+ * either deletes the message (all recipients final) or reschedules it.
+ */
+export class MessageAttempt {
+  readonly #services: AttemptServices;
+  readonly #policy: AttemptPolicy;
+
+  constructor(services: AttemptServices, policy: AttemptPolicy) {
+    this.#services = services;
+    this.#policy = policy;
+  }
+
+  /** Runs the attempt for a leased message. */
+  async run(message: QueuedMessage): Promise<void> {
+    const open = message.recipients.filter((r) =>
+      r.status === "pending" || r.status === "deferred"
+    );
+    const results: Results = new Map();
+    for (const [domain, recipients] of groupByDomain(open)) {
+      for (const [address, outcome] of await this.#deliverDomain(message, domain, recipients)) {
+        results.set(address, outcome);
+      }
+    }
+    await this.#record(message, results);
+  }
+
+  async #deliverDomain(message: QueuedMessage, domain: string, recipients: string[]) {
+    const now = this.#policy.now();
+    const { limiter, breakers } = this.#services.traffic;
+    const all = (outcome: Results extends Map<string, infer V> ? V : never) =>
+      new Map(recipients.map((address) => [address, outcome]));
+    if (now >= message.expiresAt) {
+      return all({ kind: "failed", reason: "Delivery time expired", reply: expiredReply(message) });
+    }
+    const breaker = breakers.allow(domain);
+    if (!breaker.allowed) {
+      return all({
+        kind: "postponed",
+        until: breaker.retryAt,
+        reason: `Circuit open for ${domain}`,
+      });
+    }
+    const rate = limiter.take(domain);
+    if (!rate.allowed) {
+      return all({
+        kind: "postponed",
+        until: now + rate.retryAfterMs,
+        reason: `Rate limit for ${domain}`,
+      });
+    }
+    let destination = await this.#services.routes.resolve(domain);
+    // Deno.resolveDns cannot tell NXDOMAIN from SERVFAIL, so a "no such domain"
+    // bounces only once a second attempt confirms it.
+    if (
+      destination.kind === "failed" && destination.reply.enhanced === "5.1.2" &&
+      message.attempts < 1
+    ) {
+      destination = { kind: "deferred", reason: destination.reason };
+    }
+    const outcomes = await this.#services.sender.send(destination, message, recipients, domain);
+    breakers.record(domain, breakerOutcome([...outcomes.values()]));
+    return outcomes;
+  }
+
+  async #record(message: QueuedMessage, results: Results): Promise<void> {
+    const now = this.#policy.now();
+    const attempts = message.attempts + 1;
+    const retryAt = nextAttemptAt({
+      attempts,
+      now,
+      schedule: [...this.#policy.retrySchedule],
+      random: this.#policy.random,
+    });
+    const newlyFailed: RecipientState[] = [];
+    const recipients = message.recipients.map((recipient) => {
+      const result = results.get(recipient.address);
+      if (result === undefined) return recipient;
+      const next = applyResult(recipient, result, now, retryAt);
+      if (next.status === "failed") newlyFailed.push(next);
+      logResult(message.id, next, result);
+      return next;
+    });
+    if (newlyFailed.length > 0) await this.#services.bounces.bounce(message, newlyFailed);
+    const open = recipients.filter((r) => r.status === "pending" || r.status === "deferred");
+    if (open.length === 0) {
+      await this.#services.queue.delete(message.id);
+      return;
+    }
+    const nextAt = Math.min(...open.map((r) => r.nextAttemptAt ?? retryAt));
+    const updated = { ...message, recipients, attempts, nextAttemptAt: nextAt, lease: undefined };
+    if (!await this.#services.queue.update(updated)) {
+      logger.warn("Message {id} changed during delivery; its lease will expire", {
+        id: message.id,
+      });
+    }
+  }
+}
+
+function applyResult(
+  recipient: RecipientState,
+  result: DeliveryOutcome | { kind: "postponed"; until: number; reason: string },
+  now: number,
+  retryAt: number,
+): RecipientState {
+  if (result.kind === "postponed") return { ...recipient, nextAttemptAt: result.until };
+  const lastReply = result.reply === undefined
+    ? localReply(result, now)
+    : storedReply(result.reply, now);
+  const attempts = recipient.attempts + 1;
+  switch (result.kind) {
+    case "delivered":
+      return { ...recipient, status: "delivered", attempts, lastReply, nextAttemptAt: undefined };
+    case "failed":
+      return { ...recipient, status: "failed", attempts, lastReply, nextAttemptAt: undefined };
+    case "deferred":
+      return { ...recipient, status: "deferred", attempts, lastReply, nextAttemptAt: retryAt };
+  }
+}
+
+function storedReply(reply: Reply, at: number) {
+  return { code: reply.code, enhanced: reply.enhanced, text: reply.lines.join(" "), at };
+}
+
+function localReply(result: { kind: string; reason?: string }, at: number) {
+  const code = result.kind === "failed" ? 550 : 451;
+  return { code, enhanced: code === 550 ? "5.0.0" : "4.0.0", text: result.reason ?? "", at };
+}
+
+function expiredReply(message: QueuedMessage): Reply {
+  const last = message.recipients.find((r) => r.lastReply)?.lastReply;
+  const detail = last ? `; last reply: ${last.code} ${last.text}` : "";
+  return { code: 554, enhanced: "5.4.7", lines: [`Delivery time expired${detail}`] };
+}
+
+function breakerOutcome(outcomes: DeliveryOutcome[]) {
+  if (outcomes.some((o) => o.kind === "delivered")) return "success" as const;
+  if (outcomes.some((o) => o.kind === "deferred")) return "temporary-failure" as const;
+  return "permanent-failure" as const;
+}
+
+function groupByDomain(recipients: RecipientState[]): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const { address } of recipients) {
+    const domain = address.slice(address.lastIndexOf("@") + 1).toLowerCase();
+    groups.set(domain, [...(groups.get(domain) ?? []), address]);
+  }
+  return groups;
+}
+
+function logResult(id: string, recipient: RecipientState, result: { kind: string }) {
+  if (result.kind === "postponed") return;
+  logger.info("Message {id} to {domain}: {status}", {
+    id,
+    domain: recipient.address.slice(recipient.address.lastIndexOf("@") + 1),
+    status: recipient.status,
+    smtp_code: recipient.lastReply?.code,
+    reply: recipient.lastReply?.text,
+    attempt: recipient.attempts,
+  });
+}

@@ -1,0 +1,97 @@
+import type { QueuedMessage, QueueStore, RecipientState } from "../queue/mod.ts";
+import { getLogger } from "../observe/mod.ts";
+import { buildDsn, shouldBounce } from "./dsn.ts";
+
+const logger = getLogger(["empath", "delivery"]);
+
+/** Most header bytes of the original message copied into a bounce. */
+const MAX_HEADER_BYTES = 64 * 1024;
+
+/** Options of a {@link BounceSender}. */
+export interface BounceOptions {
+  /** This MTA's host name (Reporting-MTA, MAILER-DAEMON address). */
+  readonly hostname: string;
+  readonly now: () => number;
+  /** Called after a bounce is queued, so the scheduler picks it up at once. */
+  readonly onQueued?: () => void;
+}
+
+/**
+ * Sends RFC 3464 bounces: builds the report for newly failed recipients and
+ * queues it like any message, with the null reverse path so that a bounce can
+ * never cause another bounce. Nothing is sent for a message whose own sender is
+ * null (or MAILER-DAEMON): that is how bounce loops are prevented.
+ */
+export class BounceSender {
+  readonly #queue: QueueStore;
+  readonly #options: BounceOptions;
+
+  constructor(queue: QueueStore, options: BounceOptions) {
+    this.#queue = queue;
+    this.#options = options;
+  }
+
+  /** Queues a bounce to the sender of `message` for `failed` recipients. */
+  async bounce(message: QueuedMessage, failed: RecipientState[]): Promise<void> {
+    if (!shouldBounce(message.reversePath)) {
+      logger.info("No bounce for {id}: null or daemon sender", { id: message.id });
+      return;
+    }
+    const now = this.#options.now();
+    const dsn = buildDsn({
+      reportingMta: this.#options.hostname,
+      originalEnvelope: {
+        id: message.id,
+        reversePath: message.reversePath,
+        receivedFrom: { ip: message.receivedFrom.ip, helo: message.receivedFrom.helo },
+      },
+      recipients: failed.map((recipient) => ({
+        address: recipient.address,
+        action: "failed" as const,
+        status: recipient.lastReply?.enhanced?.startsWith("5")
+          ? recipient.lastReply.enhanced
+          : "5.0.0",
+        diagnostic: recipient.lastReply
+          ? {
+            code: recipient.lastReply.code,
+            enhanced: recipient.lastReply.enhanced,
+            lines: [recipient.lastReply.text],
+          }
+          : undefined,
+        lastAttemptAt: recipient.lastReply?.at,
+      })),
+      originalHeaders: await this.#headers(message.id),
+      arrivalDate: message.createdAt,
+      now,
+      messageId: `<${message.id}.${now}@${this.#options.hostname}>`,
+      boundary: `=_${message.id}_${now.toString(36)}`,
+    });
+    const spool = this.#queue.createSpool();
+    try {
+      await spool.write(new TextEncoder().encode(dsn.body));
+      const queued = await spool.commit({
+        reversePath: "",
+        recipients: [dsn.recipient],
+        receivedFrom: { ip: "127.0.0.1", helo: this.#options.hostname, listener: "bounce" },
+      });
+      logger.info("Bounce {bounce} queued for {id}", { bounce: queued.id, id: message.id });
+      this.#options.onQueued?.();
+    } catch (error) {
+      await spool.abort();
+      throw error;
+    }
+  }
+
+  /** The original message's header block, read from the queue (bounded). */
+  async #headers(id: string): Promise<string> {
+    const decoder = new TextDecoder();
+    let text = "";
+    for await (const chunk of this.#queue.readBody(id)) {
+      text += decoder.decode(chunk, { stream: true });
+      const end = text.indexOf("\r\n\r\n");
+      if (end >= 0) return text.slice(0, end + 2);
+      if (text.length >= MAX_HEADER_BYTES) break;
+    }
+    return text.slice(0, MAX_HEADER_BYTES);
+  }
+}

@@ -1,0 +1,115 @@
+import type { Config, DomainPolicy } from "../config/mod.ts";
+import type { DnsResolver } from "../dns/mod.ts";
+import type { QueueStore } from "../queue/mod.ts";
+import { MessageAttempt } from "./attempt.ts";
+import { BounceSender } from "./bounce.ts";
+import { CircuitBreakers } from "./circuit_breaker.ts";
+import { DestinationSender } from "./destination_sender.ts";
+import { RateLimiter } from "./rate_limiter.ts";
+import { RouteResolver } from "./route.ts";
+import { Scheduler } from "./scheduler.ts";
+
+/** The effects a delivery engine uses, injected by the composition root. */
+export interface DeliveryDeps {
+  readonly queue: QueueStore;
+  readonly dns: DnsResolver;
+  readonly clock: { now(): number };
+  readonly random?: () => number;
+  /** Extra CA certificates for outbound TLS verification (tests, private PKI). */
+  readonly caCerts?: readonly string[];
+}
+
+/** A running delivery engine. */
+export interface DeliveryEngine {
+  /** Starts scheduling. */
+  start(): void;
+  /** New mail or an operator request: look at the queue now. */
+  wake(): void;
+  /** Stops taking messages and waits for those in delivery. */
+  stop(): Promise<void>;
+  /** Rate limiter state, for metrics and the control API. */
+  readonly limiter: RateLimiter;
+  /** Circuit breaker state, for metrics and the control API. */
+  readonly breakers: CircuitBreakers;
+  /** Messages being delivered now. */
+  readonly inFlight: number;
+}
+
+/**
+ * Builds the delivery pipeline from the configuration: scheduler → per-message
+ * attempt (breaker, rate limit, route, send) → record, bounce or delete.
+ *
+ * @example
+ * ```ts ignore
+ * const engine = createDeliveryEngine(config, { queue, dns, clock: { now: Date.now } });
+ * engine.start();
+ * ```
+ */
+export function createDeliveryEngine(config: Config, deps: DeliveryDeps): DeliveryEngine {
+  const random = deps.random ?? Math.random;
+  const now = () => deps.clock.now();
+  const { delivery } = config;
+  const limiter = new RateLimiter({
+    clock: deps.clock,
+    defaults: { ratePerSecond: delivery.defaults.rate, burst: delivery.defaults.burst },
+    overrides: rateOverrides(config),
+  });
+  const breakers = new CircuitBreakers({
+    clock: deps.clock,
+    threshold: delivery.circuitBreaker.threshold,
+    windowMs: delivery.circuitBreaker.window,
+    openMs: delivery.circuitBreaker.openFor,
+  });
+  // Bounces wake the scheduler, which is built after the attempt it runs.
+  const wakeUp = { now: () => {} };
+  const attempt = new MessageAttempt({
+    queue: deps.queue,
+    routes: new RouteResolver(deps.dns, {
+      routes: config.routes,
+      allowPrivateDestinations: delivery.allowPrivateDestinations,
+    }),
+    sender: new DestinationSender(deps.queue, {
+      heloName: delivery.heloName ?? config.hostname,
+      hostname: config.hostname,
+      policyFor: (domain) => policyFor(config, domain),
+      timeouts: delivery.timeouts,
+      caCerts: deps.caCerts,
+    }),
+    traffic: { limiter, breakers },
+    bounces: new BounceSender(deps.queue, {
+      hostname: config.hostname,
+      now,
+      onQueued: () => wakeUp.now(),
+    }),
+  }, { retrySchedule: config.queue.retry, now, random });
+  const running = new Scheduler(deps.queue, (message) => attempt.run(message), {
+    concurrency: delivery.concurrency,
+    leaseMs: delivery.leaseTime,
+    owner: crypto.randomUUID(),
+  }, now);
+  wakeUp.now = () => running.wake();
+  return {
+    start: () => running.start(),
+    wake: () => running.wake(),
+    stop: () => running.stop(),
+    limiter,
+    breakers,
+    get inFlight() {
+      return running.inFlight;
+    },
+  };
+}
+
+/** The delivery policy of `domain`: defaults merged with its overrides. */
+export function policyFor(config: Config, domain: string): DomainPolicy {
+  return { ...config.delivery.defaults, ...config.delivery.domains[domain.toLowerCase()] };
+}
+
+function rateOverrides(config: Config) {
+  const overrides: Record<string, { ratePerSecond: number; burst: number }> = {};
+  for (const domain of Object.keys(config.delivery.domains)) {
+    const policy = policyFor(config, domain);
+    overrides[domain] = { ratePerSecond: policy.rate, burst: policy.burst };
+  }
+  return overrides;
+}

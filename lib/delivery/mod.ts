@@ -1,0 +1,19 @@
+/**
+ * Delivery: the scheduler that leases due messages from the queue, routing
+ * (static routes, MX, implicit MX, null MX, domain literals, private-address
+ * refusal), the SMTP/LMTP client driver and Maildir delivery, per-domain rate
+ * limits and circuit breakers, retries with backoff, and RFC 3464 bounces.
+ *
+ * @module
+ */
+export * from "./classify.ts";
+export * from "./circuit_breaker.ts";
+export * from "./dsn.ts";
+export * from "./engine.ts";
+export * from "./host_limiter.ts";
+export * from "./maildir.ts";
+export * from "./private_address.ts";
+export * from "./rate_limiter.ts";
+export * from "./retry.ts";
+export * from "./route.ts";
+export * from "./smtp_client.ts";

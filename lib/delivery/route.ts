@@ -1,0 +1,172 @@
+import { parseHostPort } from "../config/mod.ts";
+import type { DnsResolver, MxHost } from "../dns/mod.ts";
+import type { Reply } from "../smtp/mod.ts";
+import { isPrivateOrLoopback } from "./private_address.ts";
+
+/** TLS policy towards a destination. */
+export type TlsPolicy = "opportunistic" | "required" | "disabled";
+
+/** One address to connect to, with the host name it stands for (SNI, certificate name). */
+export interface NextHop {
+  readonly name: string;
+  readonly address: string;
+  readonly port: number;
+}
+
+/** A configured static route, as plain data. */
+export type StaticRoute =
+  | {
+    readonly domains: readonly string[];
+    readonly kind: "smtp";
+    readonly to: string;
+    readonly tls: TlsPolicy;
+    readonly verifyCertificates: boolean;
+    readonly auth?: { readonly username: string; readonly password: string };
+  }
+  | { readonly domains: readonly string[]; readonly kind: "lmtp"; readonly to: string }
+  | { readonly domains: readonly string[]; readonly kind: "maildir"; readonly path: string };
+
+/** Where a domain's mail goes, or why it cannot go anywhere now. */
+export type Destination =
+  | { readonly kind: "maildir"; readonly root: string }
+  | {
+    readonly kind: "smtp";
+    readonly hops: readonly NextHop[];
+    readonly lmtp: boolean;
+    readonly route?: Extract<StaticRoute, { kind: "smtp" }>;
+  }
+  | { readonly kind: "failed"; readonly reply: Reply; readonly reason: string }
+  | { readonly kind: "deferred"; readonly reason: string };
+
+/** Options of a {@link RouteResolver}. */
+export interface RouteResolverOptions {
+  readonly routes: readonly StaticRoute[];
+  /** Allow MX hosts that resolve to loopback or private addresses. */
+  readonly allowPrivateDestinations: boolean;
+}
+
+/**
+ * Decides where a recipient domain's mail goes: a configured route wins
+ * (exact domain, then `*`); otherwise the domain's MX hosts (RFC 5321 §5.1),
+ * the implicit MX when it has none, a permanent failure for a null MX
+ * (RFC 7505) or a nonexistent domain. Domain literals (`[192.0.2.1]`) go to
+ * that address. Next hops on loopback or private networks are refused unless
+ * a route names them or they are explicitly allowed, so a hostile MX record
+ * cannot make Empath relay into an internal network.
+ *
+ * @example
+ * ```ts ignore
+ * const routes = new RouteResolver(resolver, { routes: [], allowPrivateDestinations: false });
+ * const destination = await routes.resolve("example.org");
+ * ```
+ */
+export class RouteResolver {
+  readonly #dns: DnsResolver;
+  readonly #options: RouteResolverOptions;
+
+  constructor(dns: DnsResolver, options: RouteResolverOptions) {
+    this.#dns = dns;
+    this.#options = options;
+  }
+
+  /** The configured route for `domain`, if any. */
+  routeFor(domain: string): StaticRoute | undefined {
+    const lower = domain.toLowerCase();
+    return this.#options.routes.find((route) => route.domains.includes(lower)) ??
+      this.#options.routes.find((route) => route.domains.includes("*"));
+  }
+
+  /** Resolves `domain` (a recipient's domain part) to a destination. */
+  async resolve(domain: string, signal?: AbortSignal): Promise<Destination> {
+    const route = this.routeFor(domain);
+    if (route?.kind === "maildir") return { kind: "maildir", root: route.path };
+    if (route !== undefined) return await this.#resolveRoute(route, signal);
+    const literal = /^\[(?:IPv6:)?([^\]]+)\]$/i.exec(domain);
+    if (literal) return this.#checked([{ name: literal[1], address: literal[1], port: 25 }], false);
+    return await this.#resolveMx(domain, signal);
+  }
+
+  async #resolveRoute(
+    route: Exclude<StaticRoute, { kind: "maildir" }>,
+    signal?: AbortSignal,
+  ): Promise<Destination> {
+    const { hostname: host, port } = parseHostPort(route.to, route.kind === "lmtp" ? 24 : 25);
+    const hops = await this.#addresses({ exchange: host, preference: 0 }, port, signal);
+    if (!Array.isArray(hops)) return hops;
+    return {
+      kind: "smtp",
+      hops,
+      lmtp: route.kind === "lmtp",
+      route: route.kind === "smtp" ? route : undefined,
+    };
+  }
+
+  async #resolveMx(domain: string, signal?: AbortSignal): Promise<Destination> {
+    const mx = await this.#dns.resolveMx(domain, { signal });
+    switch (mx.kind) {
+      case "null-mx":
+        return failed("5.1.10", `Domain ${domain} does not accept mail (null MX, RFC 7505)`);
+      case "nxdomain":
+        return failed("5.1.2", `Domain ${domain} does not exist or has no mail server`);
+      case "temporary-failure":
+        return { kind: "deferred", reason: `DNS lookup for ${domain} failed: ${mx.reason}` };
+      case "mx":
+      case "implicit":
+        return await this.#mxHops(domain, mx.hosts, signal);
+    }
+  }
+
+  async #mxHops(domain: string, hosts: readonly MxHost[], signal?: AbortSignal) {
+    const hops: NextHop[] = [];
+    let lastProblem = "";
+    for (const host of hosts) {
+      const resolved = await this.#addresses(host, 25, signal);
+      if (Array.isArray(resolved)) hops.push(...resolved);
+      else lastProblem = resolved.reason;
+    }
+    if (hops.length === 0) {
+      return {
+        kind: "deferred" as const,
+        reason: `No usable MX host for ${domain}: ${lastProblem}`,
+      };
+    }
+    return this.#checked(hops, false);
+  }
+
+  async #addresses(
+    host: MxHost,
+    port: number,
+    signal?: AbortSignal,
+  ): Promise<NextHop[] | Extract<Destination, { kind: "deferred" }>> {
+    if (isIpLiteral(host.exchange)) {
+      return [{ name: host.exchange, address: host.exchange, port }];
+    }
+    const result = await this.#dns.resolveAddresses(host.exchange, { signal });
+    if (result.kind !== "addresses") {
+      const why = result.kind === "nxdomain" ? "no such host" : result.reason;
+      return { kind: "deferred", reason: `Cannot resolve ${host.exchange}: ${why}` };
+    }
+    return result.addresses.map((address) => ({ name: host.exchange, address, port }));
+  }
+
+  #checked(hops: NextHop[], explicit: boolean): Destination {
+    if (explicit || this.#options.allowPrivateDestinations) {
+      return { kind: "smtp", hops, lmtp: false };
+    }
+    const allowed = hops.filter((hop) => !isPrivateOrLoopback(hop.address));
+    if (allowed.length > 0) return { kind: "smtp", hops: allowed, lmtp: false };
+    return {
+      kind: "deferred",
+      reason: `Refusing to deliver to private or loopback address ${hops[0].address} ` +
+        `(set delivery.allow_private_destinations or configure a route)`,
+    };
+  }
+}
+
+function failed(enhanced: string, text: string): Destination {
+  return { kind: "failed", reply: { code: 550, enhanced, lines: [text] }, reason: text };
+}
+
+function isIpLiteral(host: string): boolean {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(":");
+}

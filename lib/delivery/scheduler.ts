@@ -1,0 +1,154 @@
+import type { QueuedMessage, QueueStore } from "../queue/mod.ts";
+import { getLogger } from "../observe/mod.ts";
+
+const logger = getLogger(["empath", "delivery"]);
+
+/** Longest sleep between due-index checks when nothing wakes the scheduler. */
+const MAX_SLEEP_MS = 60_000;
+/** Pause when due messages exist but none could be leased (another process holds them). */
+const CONTENDED_SLEEP_MS = 50;
+
+/** Options of a {@link Scheduler}. */
+export interface SchedulerOptions {
+  /** Most messages in delivery at once. */
+  readonly concurrency: number;
+  /** How long a lease lasts; a crashed worker's messages come back after it. */
+  readonly leaseMs: number;
+  /** Identifies this process in leases. */
+  readonly owner: string;
+}
+
+/** Delivers one leased message; resolves when its record is updated or deleted. */
+export type MessageWorker = (message: QueuedMessage) => Promise<void>;
+
+/**
+ * Takes due messages from the queue's due index in order, leases them, and runs
+ * a worker for each, at most `concurrency` at once. It sleeps until the next
+ * due time, a {@link wake} (new mail), or a worker finishing, so new mail is
+ * picked up at once without polling.
+ *
+ * A lease is an optimistic `update()` that sets `lease` and moves
+ * `nextAttemptAt` to the lease's end: if this process dies, the message becomes
+ * due again when the lease runs out, and another process (or this one after a
+ * restart) takes it.
+ */
+export class Scheduler {
+  readonly #queue: QueueStore;
+  readonly #worker: MessageWorker;
+  readonly #options: SchedulerOptions;
+  readonly #now: () => number;
+  readonly #inFlight = new Map<string, Promise<void>>();
+  #running = false;
+  #loop: Promise<void> | undefined;
+  #wakeUp: (() => void) | undefined;
+  #woken = false;
+
+  constructor(
+    queue: QueueStore,
+    worker: MessageWorker,
+    options: SchedulerOptions,
+    now: () => number,
+  ) {
+    this.#queue = queue;
+    this.#worker = worker;
+    this.#options = options;
+    this.#now = now;
+  }
+
+  /** Messages being delivered now. */
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  /** Starts the scheduling loop. */
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  /** Wakes the loop: new mail was queued, or an operator asked to process now. */
+  wake(): void {
+    this.#woken = true;
+    this.#wakeUp?.();
+  }
+
+  /** Stops taking new messages and waits for the ones in delivery. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.wake();
+    await this.#loop;
+    await Promise.allSettled([...this.#inFlight.values()]);
+  }
+
+  async #run(): Promise<void> {
+    while (this.#running) {
+      let started = 0;
+      try {
+        started = await this.#fill();
+      } catch (error) {
+        logger.error("Scheduler cannot read the queue: {error}", { error });
+      }
+      if (this.#running) await this.#sleep(started);
+    }
+  }
+
+  async #fill(): Promise<number> {
+    const free = this.#options.concurrency - this.#inFlight.size;
+    if (free <= 0) return 0;
+    const now = this.#now();
+    const due = await this.#queue.due(now, free + this.#inFlight.size);
+    let started = 0;
+    for (const message of due) {
+      if (this.#inFlight.size >= this.#options.concurrency || !this.#running) break;
+      if (this.#inFlight.has(message.id)) continue;
+      const leased = await this.#lease(message, now);
+      if (leased === undefined) continue;
+      started++;
+      const work = this.#worker(leased)
+        .catch((error) =>
+          logger.error("Delivery of {id} failed: {error}", { id: message.id, error })
+        )
+        .finally(() => {
+          this.#inFlight.delete(message.id);
+          this.wake();
+        });
+      this.#inFlight.set(message.id, work);
+    }
+    return started;
+  }
+
+  async #lease(message: QueuedMessage, now: number): Promise<QueuedMessage | undefined> {
+    const until = now + this.#options.leaseMs;
+    const leased = {
+      ...message,
+      lease: { owner: this.#options.owner, until },
+      nextAttemptAt: until,
+    };
+    if (!await this.#queue.update(leased)) return undefined;
+    return { ...leased, revision: message.revision + 1 };
+  }
+
+  async #sleep(started: number): Promise<void> {
+    if (this.#woken) {
+      this.#woken = false;
+      return;
+    }
+    let delay = MAX_SLEEP_MS;
+    if (this.#inFlight.size < this.#options.concurrency) {
+      const [next] = await this.#queue.due(Number.MAX_SAFE_INTEGER, 1);
+      if (next !== undefined) delay = Math.max(0, next.nextAttemptAt - this.#now());
+      if (delay === 0 && started === 0) delay = CONTENDED_SLEEP_MS;
+    }
+    if (delay === 0) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await new Promise<void>((resolve) => {
+      this.#wakeUp = resolve;
+      timer = setTimeout(resolve, Math.min(delay, MAX_SLEEP_MS));
+      if (this.#woken) resolve();
+    });
+    clearTimeout(timer);
+    this.#wakeUp = undefined;
+    this.#woken = false;
+  }
+}
