@@ -61,6 +61,7 @@ Deno.test("config/empath.example.toml and docs/CONFIG.md mention every key", asy
     "enabled",
     "concurrency",
     "allow_private_destinations",
+    "port",
     "helo_name",
     "lease_time",
     "rate",

@@ -20,6 +20,7 @@ Deno.test("defaultConfig() uses the system resolver and delivers to MX hosts", (
     enabled: true,
     concurrency: 64,
     allowPrivateDestinations: false,
+    port: 25,
     leaseTime: 600_000,
     defaults: {
       rate: 10,
@@ -119,6 +120,7 @@ auth = { username = "empath", password = "s3cret" }
     enabled: false,
     concurrency: 8,
     allowPrivateDestinations: true,
+    port: 25,
     heloName: "out.example.test",
     leaseTime: 120_000,
     defaults: {

@@ -173,6 +173,8 @@ export interface DeliveryConfig {
    * a route are always allowed.
    */
   allowPrivateDestinations: boolean;
+  /** TCP port for MX deliveries (`port`, default 25); routes name their own port. */
+  port: number;
   /** The name sent in EHLO/HELO; absent: {@linkcode Config.hostname}. Lowercase. */
   heloName?: string;
   /** How long a worker holds a message before another worker may take it, in milliseconds. */

@@ -67,6 +67,7 @@ export function createDeliveryEngine(config: Config, deps: DeliveryDeps): Delive
     routes: new RouteResolver(deps.dns, {
       routes: config.routes,
       allowPrivateDestinations: delivery.allowPrivateDestinations,
+      mxPort: delivery.port,
     }),
     sender: new DestinationSender(deps.queue, {
       heloName: delivery.heloName ?? config.hostname,

@@ -43,6 +43,8 @@ export interface RouteResolverOptions {
   readonly routes: readonly StaticRoute[];
   /** Allow MX hosts that resolve to loopback or private addresses. */
   readonly allowPrivateDestinations: boolean;
+  /** Port of MX hosts and domain literals. @default {25} */
+  readonly mxPort?: number;
 }
 
 /**
@@ -82,7 +84,8 @@ export class RouteResolver {
     if (route?.kind === "maildir") return { kind: "maildir", root: route.path };
     if (route !== undefined) return await this.#resolveRoute(route, signal);
     const literal = /^\[(?:IPv6:)?([^\]]+)\]$/i.exec(domain);
-    if (literal) return this.#checked([{ name: literal[1], address: literal[1], port: 25 }], false);
+    const port = this.#options.mxPort ?? 25;
+    if (literal) return this.#checked([{ name: literal[1], address: literal[1], port }], false);
     return await this.#resolveMx(domain, signal);
   }
 
@@ -120,7 +123,7 @@ export class RouteResolver {
     const hops: NextHop[] = [];
     let lastProblem = "";
     for (const host of hosts) {
-      const resolved = await this.#addresses(host, 25, signal);
+      const resolved = await this.#addresses(host, this.#options.mxPort ?? 25, signal);
       if (Array.isArray(resolved)) hops.push(...resolved);
       else lastProblem = resolved.reason;
     }

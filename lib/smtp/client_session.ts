@@ -14,6 +14,7 @@ import {
   refusalBeforeMail,
 } from "./client_commands.ts";
 import { ClientTransaction, isPositive } from "./client_transaction.ts";
+import { type TransactionPhase, transactionStep } from "./client_transaction_step.ts";
 import {
   type AuthStep,
   type ClientPhase,
@@ -238,13 +239,10 @@ export class ClientSession {
       case "auth":
         return this.#onAuth(reply, phase.step);
       case "mail":
-        return this.#onMail(reply, phase.tx);
       case "rcpt":
-        return this.#onRcpt(reply, phase.tx);
       case "data":
-        return this.#onData(reply, phase.tx);
       case "final":
-        return this.#onFinal(reply, phase.tx);
+        return this.#onTransaction(reply, phase);
       case "flush":
         return this.#done(phase.tx.result(this.#tls));
       case "rset":
@@ -335,51 +333,20 @@ export class ClientSession {
     else this.#fail("try-next-host", `Authentication failed: ${describeReply(reply)}`, { reply });
   }
 
-  #onMail(reply: Reply, tx: ClientTransaction): void {
-    if (reply.code < 400 && !isPositive(reply)) return this.#unexpected("MAIL", reply);
-    tx.mailReply = reply;
-    if (!isPositive(reply) && !tx.pipelined) return this.#done(tx.result(this.#tls));
-    if (!tx.pipelined) this.#send(`RCPT TO:<${tx.request.recipients[0]}>`);
-    this.#phase = { name: "rcpt", tx };
-  }
-
-  #onRcpt(reply: Reply, tx: ClientTransaction): void {
-    if (reply.code < 400 && !isPositive(reply)) return this.#unexpected("RCPT", reply);
-    tx.recordRcpt(reply);
-    const recipients = tx.request.recipients;
-    if (tx.rcptCount < recipients.length) {
-      if (!tx.pipelined) this.#send(`RCPT TO:<${recipients[tx.rcptCount]}>`);
-      return;
-    }
-    if (tx.pipelined) {
-      this.#phase = { name: "data", tx };
-    } else if (tx.accepted.length > 0) {
-      this.#send("DATA");
-      this.#phase = { name: "data", tx };
-    } else this.#sendRset(tx); // no recipient: end the open transaction
-  }
-
-  #onData(reply: Reply, tx: ClientTransaction): void {
-    if (reply.code === 354) {
-      if (tx.accepted.length > 0) {
-        this.#phase = { name: "body", tx };
+  #onTransaction(reply: Reply, phase: TransactionPhase): void {
+    const step = transactionStep(reply, phase);
+    switch (step.kind) {
+      case "continue":
+        if (step.lines.length > 0) this.#send(...step.lines);
+        this.#phase = step.phase;
         return;
-      }
-      // RFC 2920 §3.1: DATA accepted without recipients; send an empty message.
-      this.#actions.push({ type: "send", bytes: encodeCommands(["."]) });
-      this.#phase = { name: "flush", tx };
-      return;
+      case "done":
+        return this.#done(phase.tx.result(this.#tls));
+      case "rset":
+        return this.#sendRset(phase.tx);
+      case "unexpected":
+        return this.#fail("protocol-error", step.reason, { reply });
     }
-    if (reply.code < 400) return this.#unexpected("DATA", reply);
-    if (tx.accepted.length > 0) tx.settleRest(reply);
-    if (tx.mailAccepted) return this.#sendRset(tx);
-    this.#done(tx.result(this.#tls));
-  }
-
-  #onFinal(reply: Reply, tx: ClientTransaction): void {
-    if (reply.code < 400 && !isPositive(reply)) return this.#unexpected("end of data", reply);
-    tx.recordFinal(reply);
-    if (tx.finalComplete) this.#done(tx.result(this.#tls));
   }
 
   #sendRset(tx: ClientTransaction): void {
@@ -397,12 +364,6 @@ export class ClientSession {
     else this.#fail("protocol-error", `RSET refused: ${describeReply(reply)}`, { reply });
   }
 
-  #unexpected(command: string, reply: Reply): void {
-    this.#fail("protocol-error", `Unexpected reply to ${command}: ${describeReply(reply)}`, {
-      reply,
-    });
-  }
-
   #send(...lines: string[]): void {
     this.#actions.push({ type: "send", bytes: encodeCommands(lines) });
   }
@@ -418,11 +379,8 @@ export class ClientSession {
     options: { reply?: Reply; quit?: boolean } = {},
   ): void {
     if (options.quit ?? true) this.#send("QUIT");
-    const { reply } = options;
-    this.#actions.push({
-      type: "done",
-      result: reply ? { kind, reply, reason } : { kind, reason },
-    });
+    const result = options.reply ? { kind, reply: options.reply, reason } : { kind, reason };
+    this.#actions.push({ type: "done", result });
     this.#phase = { name: "closed" };
   }
 
