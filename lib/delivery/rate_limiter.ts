@@ -205,31 +205,3 @@ function checkLimit(what: string, limit: RateLimit): RateLimit {
   }
   return { ratePerSecond, burst };
 }
-
-/**
- * Parses a rate such as `"10/s"`, `"600/m"`, `"2/h"` or `"100/d"` into
- * tokens per second.
- *
- * @param rate The text: a positive number, `/`, and a unit `s`, `m`, `h` or `d`.
- * @returns Tokens per second.
- * @throws {TypeError} If the text is not a rate.
- * @throws {RangeError} If the rate is zero.
- *
- * @example
- * ```ts
- * import { parseRate } from "./rate_limiter.ts";
- * import assert from "node:assert/strict";
- * assert.equal(parseRate("10/s"), 10);
- * assert.equal(parseRate("600/m"), 10);
- * assert.equal(parseRate("2/h"), 2 / 3600);
- * ```
- */
-export function parseRate(rate: string): number {
-  const match = RATE_REGEXP.exec(rate.trim());
-  if (match === null) {
-    throw new TypeError(`Cannot parse rate "${rate}": expected a number, "/" and s, m, h or d`);
-  }
-  const count = Number(match[1]);
-  if (count === 0) throw new RangeError(`Cannot use rate "${rate}": expected more than 0`);
-  return count / UNIT_SECONDS[match[2] as keyof typeof UNIT_SECONDS];
-}

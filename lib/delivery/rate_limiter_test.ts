@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseRate, RateLimiter } from "./rate_limiter.ts";
+import { RateLimiter } from "./rate_limiter.ts";
 
 function manualClock(start = 0) {
   const clock = { time: start, now: () => clock.time };
@@ -98,16 +98,4 @@ Deno.test("RateLimiter rejects limits without a positive rate or a burst of at l
     () => new RateLimiter({ clock, defaults: { ratePerSecond: 1, burst: 1 }, maxKeys: 0 }),
     RangeError,
   );
-});
-
-Deno.test("parseRate() reads per-second, per-minute, per-hour and per-day rates", () => {
-  assert.equal(parseRate("10/s"), 10);
-  assert.equal(parseRate("600/m"), 10);
-  assert.equal(parseRate("2/h"), 2 / 3600);
-  assert.equal(parseRate(" 86400 / d "), 1);
-  assert.equal(parseRate("0.5/s"), 0.5);
-  for (const bad of ["", "10", "10/x", "-1/s", "ten/s", "1/s/s"]) {
-    assert.throws(() => parseRate(bad), TypeError, bad);
-  }
-  assert.throws(() => parseRate("0/s"), RangeError);
 });
