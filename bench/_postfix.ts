@@ -1,13 +1,16 @@
 /**
  * A throwaway Postfix instance for benchmarks: its own config and queue
- * directories, smtpd on a loopback port, qmgr disabled so that it only accepts
- * and queues (the same job Empath's receiver does), no DNS lookups of clients.
+ * directories, smtpd on a loopback port, no DNS lookups of clients. By default
+ * qmgr is disabled so that it only accepts and queues (the same job Empath's
+ * receiver does); with `relayhost` it relays everything there.
  */
 export interface PostfixInstance extends AsyncDisposable {
   readonly port: number;
   readonly dir: string;
   /** Files in the queue's incoming directory (one per accepted message). */
   queued(): Promise<number>;
+  /** Messages anywhere in the queue (maildrop, incoming, active, deferred, hold). */
+  inQueue(): Promise<number>;
   /** Resident memory of every Postfix process, in KiB. */
   rssKiB(): Promise<number>;
 }
@@ -43,8 +46,48 @@ const POSTFIX_DAEMONS = new Set([
   "pickup",
 ]);
 
+/** Options of {@link startPostfix}. */
+export interface PostfixOptions {
+  /**
+   * Relay every message to this `host:port` (an IP address) with qmgr
+   * running: no DNS, no TLS, `concurrency` connections at most.
+   */
+  relayhost?: string;
+  /** `default_destination_concurrency_limit` when relaying. @default {20} */
+  concurrency?: number;
+}
+
+function relaySettings(options: PostfixOptions): string[] {
+  if (options.relayhost === undefined) return [];
+  const [host, port] = options.relayhost.split(/:(?=\d+$)/);
+  return [
+    `relayhost = [${host}]:${port}`,
+    `default_destination_concurrency_limit = ${options.concurrency ?? 20}`,
+    "smtp_dns_support_level = disabled",
+    "smtp_host_lookup = native",
+    "smtp_tls_security_level = none",
+    "smtp_sasl_auth_enable = no",
+  ];
+}
+
+async function countFiles(path: string): Promise<number> {
+  let n = 0;
+  try {
+    for await (const entry of Deno.readDir(path)) {
+      if (entry.isFile) n++;
+      else if (entry.isDirectory) n += await countFiles(`${path}/${entry.name}`);
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return n;
+}
+
 /** Starts Postfix on `port` with its own directories under a temp dir. */
-export async function startPostfix(port: number): Promise<PostfixInstance> {
+export async function startPostfix(
+  port: number,
+  options: PostfixOptions = {},
+): Promise<PostfixInstance> {
   const dir = await Deno.makeTempDir({ prefix: "empath-bench-postfix-" });
   // Postfix daemons run as the postfix user and must reach their directories.
   await Deno.chmod(dir, 0o755);
@@ -76,12 +119,13 @@ export async function startPostfix(port: number): Promise<PostfixInstance> {
       "default_process_limit = 100",
       // maillog_file must be under maillog_file_prefixes (/var, /dev/stdout).
       "maillog_file = /dev/stdout",
+      ...relaySettings(options),
       "",
     ].join("\n"),
   );
-  const master = masterCf()
-    .replace(/^smtp(\s+)inet(\s+)n(\s+)-(\s+)\S+/m, `127.0.0.1:${port}$1inet$2n$3-$4n`)
-    .replace(/^(qmgr\s.*)$/m, "#$1");
+  let master = masterCf()
+    .replace(/^smtp(\s+)inet(\s+)n(\s+)-(\s+)\S+/m, `127.0.0.1:${port}$1inet$2n$3-$4n`);
+  if (options.relayhost === undefined) master = master.replace(/^(qmgr\s.*)$/m, "#$1");
   await Deno.writeTextFile(`${conf}/master.cf`, master);
   await sh("postfix", ["-c", conf, "post-install", "create-missing"]);
   await sh("chown", ["-R", "postfix", `${dir}/data`]);
@@ -94,6 +138,11 @@ export async function startPostfix(port: number): Promise<PostfixInstance> {
       let n = 0;
       for await (const entry of Deno.readDir(`${dir}/queue/incoming`)) if (entry.isFile) n++;
       return n;
+    },
+    async inQueue() {
+      const dirs = ["maildrop", "incoming", "active", "deferred", "hold"];
+      const counts = await Promise.all(dirs.map((name) => countFiles(`${dir}/queue/${name}`)));
+      return counts.reduce((sum, n) => sum + n, 0);
     },
     async rssKiB() {
       const ps = await sh("ps", ["-eo", "rss=,comm="]);

@@ -1,7 +1,7 @@
 /**
  * The byte stream under an outgoing SMTP connection: Deno's TCP connection,
  * then node:tls over it after STARTTLS (Deno.startTls cannot turn certificate
- * verification off per connection).
+ * verification off per connection); or a Unix socket (local LMTP), without TLS.
  *
  * @module
  */
@@ -23,14 +23,14 @@ export interface ClientTlsOptions {
 
 /** Reads and writes a connection with explicit closing; reads return `null` at the end. */
 export class ClientSocket {
-  readonly #conn: Deno.TcpConn;
+  readonly #conn: Deno.TcpConn | Deno.UnixConn;
   #secure: SecureReader | undefined;
   #closed = false;
   #pendingRead: Promise<unknown> | undefined;
 
-  constructor(conn: Deno.TcpConn) {
+  constructor(conn: Deno.TcpConn | Deno.UnixConn) {
     this.#conn = conn;
-    conn.setNoDelay(true);
+    if (conn.remoteAddr.transport === "tcp") (conn as Deno.TcpConn).setNoDelay(true);
   }
 
   /** Whether {@link close} was called. */
@@ -58,8 +58,15 @@ export class ClientSocket {
     await writeAll(this.#conn, bytes);
   }
 
-  /** Runs the TLS handshake over the connection (RFC 3207). */
+  /**
+   * Runs the TLS handshake over the connection (RFC 3207).
+   *
+   * @throws {Deno.errors.NotSupported} Over a Unix socket.
+   */
   async startTls(options: ClientTlsOptions): Promise<ClientTlsInfo> {
+    if (this.#conn.remoteAddr.transport !== "tcp") {
+      throw new Deno.errors.NotSupported("Cannot start TLS over a Unix socket");
+    }
     await this.#pendingRead;
     const name = options.servername;
     const socket = tls.connect({
@@ -157,7 +164,7 @@ class SecureReader {
 }
 
 /** A node Duplex over a Deno connection, for node:tls to run TLS on. */
-function connDuplex(conn: Deno.TcpConn): Duplex {
+function connDuplex(conn: Deno.Conn): Duplex {
   return new Duplex({
     read() {
       const buffer = new Uint8Array(READ_BUFFER_SIZE);
@@ -200,6 +207,38 @@ function isIpLiteral(name: string): boolean {
 export async function connectTcp(
   options: { host: string; port: number; timeoutMs: number; signal?: AbortSignal },
 ): Promise<Deno.TcpConn> {
+  return await withTimeout(
+    options,
+    (signal) => Deno.connect({ hostname: options.host, port: options.port, signal }),
+  );
+}
+
+/**
+ * Connects to a Unix stream socket, giving up after `timeoutMs` or when `signal` aborts.
+ *
+ * @throws {Error} When the connection cannot be made.
+ */
+export async function connectUnix(
+  options: { path: string; timeoutMs: number; signal?: AbortSignal },
+): Promise<Deno.UnixConn> {
+  // Deno.connect() takes no signal for Unix sockets: race it, and close a late connection.
+  return await withTimeout(options, (signal) => {
+    const connecting = Deno.connect({ transport: "unix", path: options.path });
+    const aborted = new Promise<never>((_, reject) => {
+      if (signal.aborted) reject(signal.reason);
+      signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+    });
+    return Promise.race([connecting, aborted]).catch((error) => {
+      connecting.then((conn) => conn.close(), () => {});
+      throw error;
+    });
+  });
+}
+
+async function withTimeout<T>(
+  options: { timeoutMs: number; signal?: AbortSignal },
+  connect: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const controller = new AbortController();
   const timer = setTimeout(
     () => controller.abort(new Deno.errors.TimedOut(`Timed out after ${options.timeoutMs} ms`)),
@@ -209,7 +248,7 @@ export async function connectTcp(
     ? controller.signal
     : AbortSignal.any([controller.signal, options.signal]);
   try {
-    return await Deno.connect({ hostname: options.host, port: options.port, signal });
+    return await connect(signal);
   } finally {
     clearTimeout(timer);
   }

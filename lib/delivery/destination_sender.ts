@@ -3,7 +3,15 @@ import type { QueuedMessage, QueueStore } from "../queue/mod.ts";
 import { classifyReply, type DeliveryOutcome } from "./classify.ts";
 import { deliverToMaildir } from "./maildir.ts";
 import type { Destination, NextHop } from "./route.ts";
-import { openSmtpConnection, type SmtpClientTimeouts } from "./smtp_client.ts";
+import { type ConnectionPool, poolKey } from "./connection_pool.ts";
+import type { HostLimiter, HostOutcome } from "./host_limiter.ts";
+import {
+  openSmtpConnection,
+  type SmtpClientConnection,
+  type SmtpClientOptions,
+  type SmtpClientTimeouts,
+  type SmtpDeliveryRequest,
+} from "./smtp_client.ts";
 
 /** Per-recipient outcomes of delivering to one destination. */
 export type Outcomes = Map<string, DeliveryOutcome>;
@@ -19,21 +27,63 @@ export interface SenderSettings {
   readonly timeouts: Partial<SmtpClientTimeouts>;
   /** Extra CA certificates to trust (tests, private PKI). */
   readonly caCerts?: readonly string[];
+  /**
+   * How long a message may wait for a connection slot when every next hop is
+   * at its connection limit, before it is deferred. @default {30000}
+   */
+  readonly hostWaitMs?: number;
 }
+
+/** The shared connection state of a {@link DestinationSender}. */
+export interface SenderConnections {
+  /** Idle connections kept for reuse. */
+  readonly pool: ConnectionPool<SmtpClientConnection>;
+  /** The per-host concurrency window for a given `max_connections_per_host`. */
+  readonly hostLimiter: (maxPerHost: number) => HostLimiter;
+}
+
+/** What {@link DestinationSender} delivers over SMTP: one message to one domain's recipients. */
+interface SmtpJob {
+  readonly destination: Extract<Destination, { kind: "smtp" }>;
+  readonly message: QueuedMessage;
+  readonly recipients: string[];
+  readonly domain: string;
+}
+
+/** A hop whose connection limit is reached. */
+const HOST_BUSY = Symbol("host-busy");
 
 /**
  * Delivers one message to the recipients of one domain at a resolved
  * destination: into Maildirs, or over SMTP/LMTP trying each next hop in order
  * until one gives a transaction result (RFC 5321 §5.1: try the next MX on a
  * connection failure or a 4xx greeting).
+ *
+ * SMTP connections come from the {@link ConnectionPool} when one to the same
+ * hop is idle (after RSET), and go back to it after the transaction. Each
+ * transaction holds a slot of its host's {@link HostLimiter} window (Postfix
+ * counts deliveries in progress the same way; idle cached connections hold
+ * none); a host at its limit is skipped for the next hop, then waited for up
+ * to `hostWaitMs`, then the recipients are deferred — never failed.
  */
 export class DestinationSender {
   readonly #queue: QueueStore;
   readonly #settings: SenderSettings;
+  readonly #pool: ConnectionPool<SmtpClientConnection>;
+  readonly #hosts: HostSlots;
+  readonly #hostWaitMs: number;
 
-  constructor(queue: QueueStore, settings: SenderSettings) {
+  /**
+   * @param queue Where message bodies are read from.
+   * @param settings Names, policies, timeouts.
+   * @param connections The connection pool and host limiters, shared by all attempts.
+   */
+  constructor(queue: QueueStore, settings: SenderSettings, connections: SenderConnections) {
     this.#queue = queue;
     this.#settings = settings;
+    this.#pool = connections.pool;
+    this.#hosts = new HostSlots(connections.hostLimiter);
+    this.#hostWaitMs = settings.hostWaitMs ?? 30_000;
   }
 
   /** Delivers `message` to `recipients` (all in `domain`) at `destination`. */
@@ -76,10 +126,21 @@ export class DestinationSender {
     domain: string,
   ): Promise<Outcomes> {
     const reasons: string[] = [];
+    const busy: NextHop[] = [];
+    const job = { destination, message, recipients, domain };
+    // RFC 5321 §5.1 order; a hop at its connection limit is skipped at first,
+    // and waited for only when no other hop gave a result.
     for (const hop of destination.hops) {
-      const result = await this.#tryHop(hop, destination, message, recipients, domain);
+      const result = await this.#tryHop(hop, job, 0);
       if (result instanceof Map) return result;
-      reasons.push(`${hop.name}[${hop.address}]:${hop.port}: ${result}`);
+      if (result === HOST_BUSY) busy.push(hop);
+      else reasons.push(`${hop.name}[${hop.address}]:${hop.port}: ${result}`);
+    }
+    for (const [index, hop] of busy.entries()) {
+      const result = await this.#tryHop(hop, job, index === 0 ? this.#hostWaitMs : 0);
+      if (result instanceof Map) return result;
+      const why = result === HOST_BUSY ? "host connection limit reached" : result;
+      reasons.push(`${hop.name}[${hop.address}]:${hop.port}: ${why}`);
     }
     const reason = `All next hops failed: ${reasons.join("; ") || "none"}`;
     return all(recipients, { kind: "deferred", reason });
@@ -88,16 +149,77 @@ export class DestinationSender {
   /** Delivers through one hop; returns outcomes, or why the next hop should be tried. */
   async #tryHop(
     hop: NextHop,
-    destination: Extract<Destination, { kind: "smtp" }>,
-    message: QueuedMessage,
-    recipients: string[],
-    domain: string,
+    job: SmtpJob,
+    waitMs: number,
+  ): Promise<Outcomes | string | typeof HOST_BUSY> {
+    const max = this.#settings.policyFor(job.domain).maxConnectionsPerHost;
+    if (!await this.#hosts.acquire(hop.address, max, waitMs)) return HOST_BUSY;
+    const attempt = { outcome: "neutral" as HostOutcome };
+    try {
+      return await this.#deliverVia(hop, job, attempt);
+    } finally {
+      this.#hosts.release(hop.address, max, attempt.outcome);
+    }
+  }
+
+  /** One transaction on a pooled or new connection; a dead pooled connection gets one retry. */
+  async #deliverVia(
+    hop: NextHop,
+    job: SmtpJob,
+    attempt: { outcome: HostOutcome },
   ): Promise<Outcomes | string> {
+    const options = this.#connectionOptions(hop, job);
+    const key = poolKey({
+      ...options,
+      address: hop.address,
+      name: hop.name,
+      authUser: options.auth?.username,
+      lmtp: job.destination.lmtp,
+    });
+    let connection = await this.#pool.take(key);
+    let reused = connection !== undefined;
+    while (true) {
+      if (connection === undefined) {
+        const opened = await openSmtpConnection(options);
+        if (opened.kind !== "connected") {
+          attempt.outcome = congestion(opened) ? "congestion" : "neutral";
+          return describe(opened);
+        }
+        connection = opened.connection;
+      }
+      const result = await connection.deliver(this.#request(job));
+      if (result.kind === "transaction") {
+        await this.#pool.give(key, connection);
+        const outcomes: Outcomes = new Map(
+          result.recipients.map(({ address, reply }) => [address, classifyReply(reply)]),
+        );
+        attempt.outcome = [...outcomes.values()].some((o) => o.kind === "delivered")
+          ? "success"
+          : result.recipients.some(({ reply }) => reply.code === 421)
+          ? "congestion"
+          : "neutral";
+        return outcomes;
+      }
+      await connection.close();
+      // The server may drop a cached connection between RSET and MAIL.
+      if (reused && result.kind === "connection-failed") {
+        reused = false;
+        connection = undefined;
+        continue;
+      }
+      attempt.outcome = congestion(result) ? "congestion" : "neutral";
+      return describe(result);
+    }
+  }
+
+  #connectionOptions(hop: NextHop, job: SmtpJob): SmtpClientOptions {
+    const { destination, domain } = job;
     const policy = this.#settings.policyFor(domain);
     const route = destination.route;
-    const opened = await openSmtpConnection({
+    return {
       host: hop.address,
       port: hop.port,
+      unixPath: hop.path,
       servername: hop.name,
       heloName: this.#settings.heloName,
       tls: route?.tls ?? (destination.lmtp ? "disabled" : policy.tls),
@@ -106,21 +228,24 @@ export class DestinationSender {
       auth: route?.auth,
       lmtp: destination.lmtp,
       timeouts: this.#settings.timeouts,
-    });
-    if (opened.kind !== "connected") return describe(opened);
-    await using connection = opened.connection;
-    const result = await connection.deliver({
+    };
+  }
+
+  #request({ message, recipients }: SmtpJob): SmtpDeliveryRequest {
+    return {
       reversePath: message.reversePath,
       recipients,
       size: message.size,
       needsSmtputf8: needsSmtputf8(message, recipients),
       eightBit: message.mailParams?.body === "8BITMIME",
       body: this.#queue.readBody(message.id),
-    });
-    if (result.kind !== "transaction") return describe(result);
-    await connection.quit().catch(() => {});
-    return new Map(result.recipients.map(({ address, reply }) => [address, classifyReply(reply)]));
+    };
   }
+}
+
+/** Connection failures and `421` tell the host limiter to back off. */
+function congestion(failure: { kind: string; reply?: { code: number } }): boolean {
+  return failure.kind === "connection-failed" || failure.reply?.code === 421;
 }
 
 function describe(
@@ -139,4 +264,48 @@ function needsSmtputf8(message: QueuedMessage, recipients: string[]): boolean {
 
 function all(recipients: string[], outcome: DeliveryOutcome): Outcomes {
   return new Map(recipients.map((address) => [address, outcome]));
+}
+
+/**
+ * Host limiter slots with waiting: a caller refused a slot waits until a
+ * slot of the same host is released (or `waitMs` passes).
+ */
+class HostSlots {
+  readonly #limiterFor: (max: number) => HostLimiter;
+  readonly #waiters = new Map<string, (() => void)[]>();
+
+  constructor(limiterFor: (max: number) => HostLimiter) {
+    this.#limiterFor = limiterFor;
+  }
+
+  /** Takes a slot of `host`, waiting up to `waitMs` for one; false if none came. */
+  acquire(host: string, max: number, waitMs: number): Promise<boolean> {
+    const limiter = this.#limiterFor(max);
+    if (limiter.tryAcquire(host)) return Promise.resolve(true);
+    if (waitMs <= 0) return Promise.resolve(false);
+    const key = `${max} ${host.toLowerCase()}`;
+    const waiters = this.#waiters.get(key) ?? [];
+    this.#waiters.set(key, waiters);
+    return new Promise((resolve) => {
+      const finish = (acquired: boolean) => {
+        clearTimeout(timer);
+        const index = waiters.indexOf(waiter);
+        if (index >= 0) waiters.splice(index, 1);
+        if (waiters.length === 0 && this.#waiters.get(key) === waiters) this.#waiters.delete(key);
+        resolve(acquired);
+      };
+      const waiter = () => {
+        if (limiter.tryAcquire(host)) finish(true);
+        else waiters.unshift(waiter);
+      };
+      const timer = setTimeout(() => finish(false), waitMs);
+      waiters.push(waiter);
+    });
+  }
+
+  /** Gives a slot back, adjusting the window, and lets the first waiter try. */
+  release(host: string, max: number, outcome: HostOutcome): void {
+    this.#limiterFor(max).release(host, outcome);
+    this.#waiters.get(`${max} ${host.toLowerCase()}`)?.shift()?.();
+  }
 }

@@ -4,10 +4,13 @@ import type { QueueStore } from "../queue/mod.ts";
 import { MessageAttempt } from "./attempt.ts";
 import { BounceSender } from "./bounce.ts";
 import { CircuitBreakers } from "./circuit_breaker.ts";
+import { ConnectionPool, type ConnectionPoolOptions, type PoolStats } from "./connection_pool.ts";
 import { DestinationSender } from "./destination_sender.ts";
+import { HostLimiter, type HostSnapshot } from "./host_limiter.ts";
 import { RateLimiter } from "./rate_limiter.ts";
 import { RouteResolver } from "./route.ts";
 import { Scheduler } from "./scheduler.ts";
+import type { SmtpClientConnection } from "./smtp_client.ts";
 
 /** The effects a delivery engine uses, injected by the composition root. */
 export interface DeliveryDeps {
@@ -17,6 +20,11 @@ export interface DeliveryDeps {
   readonly random?: () => number;
   /** Extra CA certificates for outbound TLS verification (tests, private PKI). */
   readonly caCerts?: readonly string[];
+  /**
+   * Connection reuse settings (idle timeout, messages per connection, idle
+   * limits); `{ reuse: false }` opens a connection per message. @default {{}}
+   */
+  readonly connectionPool?: ConnectionPoolOptions;
 }
 
 /** A running delivery engine. */
@@ -33,6 +41,10 @@ export interface DeliveryEngine {
   readonly breakers: CircuitBreakers;
   /** Messages being delivered now. */
   readonly inFlight: number;
+  /** Connection reuse counters (hits, misses, idle connections), for metrics. */
+  poolStats(): PoolStats;
+  /** Per-host connection windows (slow start), for metrics and the control API. */
+  hosts(): HostSnapshot[];
 }
 
 /**
@@ -60,6 +72,14 @@ export function createDeliveryEngine(config: Config, deps: DeliveryDeps): Delive
     windowMs: delivery.circuitBreaker.window,
     openMs: delivery.circuitBreaker.openFor,
   });
+  const pool = new ConnectionPool<SmtpClientConnection>(deps.connectionPool);
+  // One window per host and per max_connections_per_host value in use.
+  const hostLimiters = new Map<number, HostLimiter>();
+  const hostLimiter = (max: number) => {
+    let limiter = hostLimiters.get(max);
+    if (limiter === undefined) hostLimiters.set(max, limiter = new HostLimiter({ max }));
+    return limiter;
+  };
   // Bounces wake the scheduler, which is built after the attempt it runs.
   const wakeUp = { now: () => {} };
   const attempt = new MessageAttempt({
@@ -75,7 +95,7 @@ export function createDeliveryEngine(config: Config, deps: DeliveryDeps): Delive
       policyFor: (domain) => policyFor(config, domain),
       timeouts: delivery.timeouts,
       caCerts: deps.caCerts,
-    }),
+    }, { pool, hostLimiter }),
     traffic: { limiter, breakers },
     bounces: new BounceSender(deps.queue, {
       hostname: config.hostname,
@@ -92,12 +112,17 @@ export function createDeliveryEngine(config: Config, deps: DeliveryDeps): Delive
   return {
     start: () => running.start(),
     wake: () => running.wake(),
-    stop: () => running.stop(),
+    stop: async () => {
+      await running.stop();
+      await pool.close();
+    },
     limiter,
     breakers,
     get inFlight() {
       return running.inFlight;
     },
+    poolStats: () => pool.stats(),
+    hosts: () => [...hostLimiters.values()].flatMap((limiter) => limiter.snapshot()),
   };
 }
 

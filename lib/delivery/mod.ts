@@ -8,6 +8,7 @@
  */
 export * from "./classify.ts";
 export * from "./circuit_breaker.ts";
+export * from "./connection_pool.ts";
 export * from "./dsn.ts";
 export * from "./engine.ts";
 export * from "./host_limiter.ts";

@@ -48,9 +48,6 @@ interface Bucket {
   updatedAt: number;
 }
 
-const RATE_REGEXP = /^(\d+(?:\.\d+)?)\s*\/\s*(s|m|h|d)$/;
-const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
-
 /**
  * Token buckets keyed by destination.
  *

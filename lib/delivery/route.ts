@@ -3,14 +3,20 @@ import type { DnsResolver, MxHost } from "../dns/mod.ts";
 import type { Reply } from "../smtp/mod.ts";
 import { isPrivateOrLoopback } from "./private_address.ts";
 
+const UNIX_PREFIX = "unix:";
+
 /** TLS policy towards a destination. */
 export type TlsPolicy = "opportunistic" | "required" | "disabled";
 
 /** One address to connect to, with the host name it stands for (SNI, certificate name). */
 export interface NextHop {
   readonly name: string;
+  /** An IP address; for a Unix socket, `unix:<path>` (a label for messages and per-host keys). */
   readonly address: string;
+  /** The TCP port; 0 for a Unix socket. */
   readonly port: number;
+  /** The Unix socket to connect to instead of `address` and `port` (LMTP `to = "unix:/path"`). */
+  readonly path?: string;
 }
 
 /** A configured static route, as plain data. */
@@ -93,6 +99,14 @@ export class RouteResolver {
     route: Exclude<StaticRoute, { kind: "maildir" }>,
     signal?: AbortSignal,
   ): Promise<Destination> {
+    if (route.kind === "lmtp" && route.to.startsWith(UNIX_PREFIX)) {
+      const path = route.to.slice(UNIX_PREFIX.length);
+      return {
+        kind: "smtp",
+        hops: [{ name: "localhost", address: route.to, port: 0, path }],
+        lmtp: true,
+      };
+    }
     const { hostname: host, port } = parseHostPort(route.to, route.kind === "lmtp" ? 24 : 25);
     const hops = await this.#addresses({ exchange: host, preference: 0 }, port, signal);
     if (!Array.isArray(hops)) return hops;

@@ -1,6 +1,7 @@
 /**
- * The SMTP/LMTP client driver: one TCP connection to one host, driven by the
- * sans-I/O {@link ClientSession} from `lib/smtp`.
+ * The SMTP/LMTP client driver: one TCP connection to one host (or one Unix
+ * socket, for local LMTP), driven by the sans-I/O {@link ClientSession} from
+ * `lib/smtp`.
  *
  * @module
  */
@@ -16,7 +17,7 @@ import {
   type TlsPolicy,
   type TransactionRequest,
 } from "../smtp/mod.ts";
-import { ClientSocket, connectTcp } from "./_client_socket.ts";
+import { ClientSocket, connectTcp, connectUnix } from "./_client_socket.ts";
 import { ClientDeadline, describeError } from "./_client_deadline.ts";
 
 /** Timeouts in milliseconds (RFC 5321 §4.5.3.2). */
@@ -47,10 +48,16 @@ export const DEFAULT_SMTP_CLIENT_TIMEOUTS: SmtpClientTimeouts = Object.freeze({
 
 /** Options of {@link openSmtpConnection}. */
 export interface SmtpClientOptions {
-  /** The IP literal to connect to. */
+  /** The IP literal to connect to; with {@link unixPath}, only a name for messages. */
   readonly host: string;
-  /** The TCP port. */
+  /** The TCP port; ignored with {@link unixPath}. */
   readonly port: number;
+  /**
+   * Connect to this Unix socket instead of `host` and `port` (a local LMTP
+   * server). TLS is never run over it: `opportunistic` acts as `disabled`, and
+   * `required` fails the session.
+   */
+  readonly unixPath?: string;
   /** The name the certificate must match (the MX host name); defaults to `host`. */
   readonly servername?: string;
   /** The name sent with EHLO/HELO/LHLO. */
@@ -106,14 +113,20 @@ export type OpenSmtpResult =
  */
 export async function openSmtpConnection(options: SmtpClientOptions): Promise<OpenSmtpResult> {
   const timeouts = { ...DEFAULT_SMTP_CLIENT_TIMEOUTS, ...options.timeouts };
-  let conn: Deno.TcpConn;
+  const { unixPath } = options;
+  let conn: Deno.TcpConn | Deno.UnixConn;
   try {
-    conn = await connectTcp({ ...options, timeoutMs: timeouts.connect });
+    conn = unixPath === undefined
+      ? await connectTcp({ ...options, timeoutMs: timeouts.connect })
+      : await connectUnix({ path: unixPath, signal: options.signal, timeoutMs: timeouts.connect });
   } catch (error) {
-    const reason = `Cannot connect to ${options.host} port ${options.port}: ${
-      describeError(error)
-    }`;
-    return { kind: "connection-failed", reason };
+    const where = unixPath === undefined
+      ? `${options.host} port ${options.port}`
+      : `Unix socket "${unixPath}"`;
+    return {
+      kind: "connection-failed",
+      reason: `Cannot connect to ${where}: ${describeError(error)}`,
+    };
   }
   const connection = new SmtpClientConnection(new ClientSocket(conn), options);
   const outcome = await connection.run();
@@ -147,9 +160,11 @@ export class SmtpClientConnection implements AsyncDisposable {
     this.#socket = socket;
     this.#options = options;
     this.#timeouts = { ...DEFAULT_SMTP_CLIENT_TIMEOUTS, ...options.timeouts };
+    const isUnix = options.unixPath !== undefined;
     this.#session = new ClientSession({
       heloName: options.heloName,
-      tls: options.tls,
+      // No STARTTLS over a local socket; ClientSocket refuses it, so "required" fails.
+      tls: isUnix && options.tls === "opportunistic" ? "disabled" : options.tls,
       lmtp: options.lmtp,
       auth: options.auth,
     });
