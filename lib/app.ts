@@ -32,6 +32,8 @@ export interface Empath extends AsyncDisposable {
   readonly queue: QueueStore;
   /** The delivery engine (rate limits, breakers, wake-up). */
   readonly delivery: DeliveryEngine;
+  /** The DNS cache (stats, entries, flush). */
+  readonly dns: CachingResolver;
   /** Open SMTP connections. */
   connections(): ConnectionSnapshot[];
   /** Stops accepting, lets open transactions finish (up to `graceMs`), closes the queue. */
@@ -53,11 +55,8 @@ export const DEFAULT_GRACE_MS = 10_000;
 export async function startEmpath(config: Config): Promise<Empath> {
   const now = () => Date.now();
   const queue = await openQueue(config);
-  const delivery = createDeliveryEngine(config, {
-    queue,
-    dns: buildResolver(config),
-    clock: { now },
-  });
+  const dns = buildResolver(config);
+  const delivery = createDeliveryEngine(config, { queue, dns, clock: { now } });
   const listeners: SmtpListener[] = [];
   try {
     const services = await buildServices(config, queue, now, () => delivery.wake());
@@ -70,7 +69,7 @@ export async function startEmpath(config: Config): Promise<Empath> {
     throw error;
   }
   if (config.delivery.enabled) delivery.start();
-  return runningInstance({ queue, delivery, listeners }, config);
+  return runningInstance({ queue, delivery, dns, listeners }, config);
 }
 
 function buildResolver(config: Config): CachingResolver {
@@ -158,10 +157,11 @@ async function startListener(
 interface Parts {
   readonly queue: QueueStore;
   readonly delivery: DeliveryEngine;
+  readonly dns: CachingResolver;
   readonly listeners: SmtpListener[];
 }
 
-function runningInstance({ queue, delivery, listeners }: Parts, config: Config): Empath {
+function runningInstance({ queue, delivery, dns, listeners }: Parts, config: Config): Empath {
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => resolveClosed = resolve);
   let stopping: Promise<void> | undefined;
@@ -180,6 +180,7 @@ function runningInstance({ queue, delivery, listeners }: Parts, config: Config):
     closed,
     queue,
     delivery,
+    dns,
     listeners: listeners.map((listener, i) => ({
       name: config.listen[i].name,
       ...listener.address,

@@ -12,6 +12,9 @@ import {
   type SmtpClientTimeouts,
   type SmtpDeliveryRequest,
 } from "./smtp_client.ts";
+import { getLogger } from "../observe/mod.ts";
+
+const logger = getLogger(["empath", "delivery"]);
 
 /** Per-recipient outcomes of delivering to one destination. */
 export type Outcomes = Map<string, DeliveryOutcome>;
@@ -189,6 +192,13 @@ export class DestinationSender {
       }
       const result = await connection.deliver(this.#request(job));
       if (result.kind === "transaction") {
+        logger.info("Message {id}: transaction with {host} [{address}] over {tls}", {
+          id: job.message.id,
+          host: hop.name,
+          address: hop.address,
+          tls: result.tls ? `${result.tls.version} ${result.tls.cipher}` : "plaintext",
+          reused,
+        });
         await this.#pool.give(key, connection);
         const outcomes: Outcomes = new Map(
           result.recipients.map(({ address, reply }) => [address, classifyReply(reply)]),

@@ -106,7 +106,9 @@ export class Scheduler {
       if (message === undefined || !this.#running) continue;
       started++;
       const work = this.#worker(message)
-        .catch((error) => logger.error("Delivery of {id} failed: {error}", { id: message.id, error }))
+        .catch((error) =>
+          logger.error("Delivery of {id} failed: {error}", { id: message.id, error })
+        )
         .finally(() => {
           this.#inFlight.delete(message.id);
           this.wake();
