@@ -63,18 +63,25 @@ const MX = (domain: string, ...hosts: [string, string, number][]): DnsmasqRecord
 });
 
 Deno.test({
-  name: "delivery: a message goes to the recipient domain's MX and arrives byte-identical",
-  ignore: IGNORE,
+  name: "delivery: a message submitted with swaks goes to the recipient domain's MX byte-identical",
+  ignore: IGNORE || skipWithout("swaks", "swaks"),
   async fn() {
     await using env = await setup(MX("example.test", ["mx.example.test", "127.0.0.1", 10]));
-    // The test client sends the body as given, so the leading dot is stuffed here.
-    await submit(
-      env.server,
+    const result = await run("swaks", [
+      "--server",
+      "127.0.0.1",
+      "--port",
+      String(env.server.port),
+      "--helo",
+      "submit.test",
+      "--from",
       "sender@origin.test",
-      ["rcpt@example.test"],
-      "Subject: relay\r\n\r\nHello MX\r\n..dot",
-    );
-    const body = "Subject: relay\r\n\r\nHello MX\r\n.dot\r\n";
+      "--to",
+      "rcpt@example.test",
+      "--data",
+      "Subject: relay\\n\\nHello MX\\n.dot line\\nlast line",
+    ]);
+    assert.equal(result.code, 0, result.stdout + result.stderr);
     const [message] = await eventually(async () => {
       const messages = await env.sink.messages();
       return messages.length > 0 ? messages : undefined;
@@ -82,8 +89,14 @@ Deno.test({
     assert.deepEqual(message.rcptTos, ["rcpt@example.test"]);
     assert.equal(message.mailFrom, "sender@origin.test");
     const data = new TextDecoder().decode(message.data);
-    assert.match(data, /^Received: from submit\.test/);
-    assert.ok(data.endsWith("\r\n" + body), JSON.stringify(data));
+    assert.match(
+      data,
+      /^Received: from submit\.test \(\[127\.0\.0\.1\]\)\r\n\tby mx\.empath\.test/,
+    );
+    assert.ok(
+      data.endsWith("\r\nSubject: relay\r\n\r\nHello MX\r\n.dot line\r\nlast line\r\n"),
+      JSON.stringify(data),
+    );
     await eventually(async () => (await env.server.empath.queue.count()) === 0 ? true : undefined);
   },
 });
