@@ -49,6 +49,9 @@ async function startEmpath(dir: string, port: number) {
       `address = "127.0.0.1:${port}"`,
       "[limits]",
       "max_connections_per_ip = 1000",
+      // Accept and queue only, like the Postfix side (qmgr disabled).
+      "[delivery]",
+      "enabled = false",
       "[queue]",
       `path = "${dir}/queue.kv"`,
       "[observe.log]",
