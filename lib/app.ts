@@ -86,7 +86,9 @@ function buildResolver(config: Config): CachingResolver {
 
 async function openQueue(config: Config): Promise<QueueStore> {
   const started = performance.now();
-  const queue = await openKvQueue(config.queue.path, { clock: { now: () => Date.now() } });
+  const queue = await openKvQueue(config.queue.path, { clock: { now: () => Date.now() } }, {
+    maxAgeMs: config.queue.maxAge,
+  });
   const orphans = await queue.cleanupOrphans();
   const count = await queue.count();
   logger.info("Queue {path} opened with {count} messages in {ms} ms", {

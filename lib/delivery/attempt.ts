@@ -164,7 +164,9 @@ function localReply(result: { kind: string; reason?: string }, at: number) {
 
 function expiredReply(message: QueuedMessage): Reply {
   const last = message.recipients.find((r) => r.lastReply)?.lastReply;
-  const detail = last ? `; last reply: ${last.code} ${last.text}` : "";
+  const detail = last
+    ? `; last reply: ${[last.code, last.enhanced, last.text].filter(Boolean).join(" ")}`
+    : "";
   return { code: 554, enhanced: "5.4.7", lines: [`Delivery time expired${detail}`] };
 }
 

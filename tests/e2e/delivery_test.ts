@@ -245,3 +245,39 @@ Deno.test({
     assert.equal(message.tls, true);
   },
 });
+
+Deno.test({
+  name: "delivery: a message still deferred at max_age is bounced with 5.4.7 and the last reply",
+  ignore: IGNORE,
+  async fn() {
+    await using env = await setup(
+      {
+        mx: [
+          { domain: "slowpoke.test", exchange: "mx.slowpoke.test", preference: 10 },
+          { domain: "origin.test", exchange: "mx.slowpoke.test", preference: 10 },
+        ],
+        a: [{ name: "mx.slowpoke.test", address: "127.0.0.1" }],
+      },
+      { tempfail: { "rcpt@slowpoke.test": 1000 } },
+      (config) => {
+        config.queue.maxAge = 800;
+        config.queue.retry = [200];
+      },
+    );
+    await submit(
+      env.server,
+      "sender@origin.test",
+      ["rcpt@slowpoke.test"],
+      "Subject: late\r\n\r\nx",
+    );
+    const [bounce] = await eventually(async () => {
+      const all = await env.sink.messages();
+      return all.length > 0 ? all : undefined;
+    });
+    assert.deepEqual(bounce.rcptTos, ["sender@origin.test"]);
+    const text = new TextDecoder().decode(bounce.data);
+    assert.match(text, /Status: 5\.4\.7/);
+    assert.match(text, /451 4\.3\.0/);
+    await eventually(async () => (await env.server.empath.queue.count()) === 0 ? true : undefined);
+  },
+});
