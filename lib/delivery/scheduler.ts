@@ -73,12 +73,27 @@ export class Scheduler {
     this.#wakeUp?.();
   }
 
-  /** Stops taking new messages and waits for the ones in delivery. */
-  async stop(): Promise<void> {
+  /**
+   * Stops taking new messages and waits up to `graceMs` for the ones in
+   * delivery. A delivery still running after that keeps its lease, so the
+   * message is retried once the lease expires (after a restart, too); nothing
+   * is lost, at worst delivered late or twice.
+   */
+  async stop(graceMs = 10_000): Promise<void> {
     this.#running = false;
     this.wake();
     await this.#loop;
-    await Promise.allSettled([...this.#inFlight.values()]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.#inFlight.values()]),
+      new Promise((resolve) => timer = setTimeout(resolve, graceMs)),
+    ]);
+    clearTimeout(timer);
+    if (this.#inFlight.size > 0) {
+      logger.warn("Stopping with {count} deliveries still running; their leases will expire", {
+        count: this.#inFlight.size,
+      });
+    }
   }
 
   async #run(): Promise<void> {
