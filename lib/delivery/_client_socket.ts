@@ -5,8 +5,8 @@
  *
  * @module
  */
+import { connDuplex, writeAll } from "../net/mod.ts";
 import tls from "node:tls";
-import { Duplex } from "node:stream";
 import type { ClientTlsInfo } from "../smtp/mod.ts";
 
 const READ_BUFFER_SIZE = 64 * 1024;
@@ -161,38 +161,6 @@ class SecureReader {
     this.#wake = undefined;
     wake?.();
   }
-}
-
-/** A node Duplex over a Deno connection, for node:tls to run TLS on. */
-function connDuplex(conn: Deno.Conn): Duplex {
-  return new Duplex({
-    read() {
-      const buffer = new Uint8Array(READ_BUFFER_SIZE);
-      conn.read(buffer).then(
-        (n) => this.push(n === null ? null : buffer.subarray(0, n)),
-        () => this.push(null),
-      );
-    },
-    write(chunk: Uint8Array, _encoding, callback) {
-      writeAll(conn, chunk).then(() => callback(), callback);
-    },
-    final(callback) {
-      conn.closeWrite().then(() => callback(), () => callback());
-    },
-    destroy(error, callback) {
-      try {
-        conn.close();
-      } catch {
-        // already closed
-      }
-      callback(error);
-    },
-  });
-}
-
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < bytes.byteLength) offset += await conn.write(bytes.subarray(offset));
 }
 
 function isIpLiteral(name: string): boolean {

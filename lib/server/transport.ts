@@ -1,6 +1,6 @@
+import { connDuplex } from "../net/mod.ts";
 import type tls from "node:tls";
 import { concatBytes } from "./_bytes.ts";
-import { Duplex } from "node:stream";
 import { type TlsSessionInfo, upgradeToTls } from "./tls.ts";
 
 /** The peer of a connection. */
@@ -198,38 +198,6 @@ export class NodeSocketTransport implements SmtpTransport {
   upgrade(): Promise<UpgradedTransport> {
     return Promise.reject(new TypeError("The connection already uses TLS"));
   }
-}
-
-/** A node Duplex stream over a Deno connection, for node:tls to run TLS on. */
-function connDuplex(conn: Deno.Conn): Duplex {
-  return new Duplex({
-    read() {
-      const buffer = new Uint8Array(READ_BUFFER_SIZE);
-      conn.read(buffer).then(
-        (n) => this.push(n === null ? null : buffer.subarray(0, n)),
-        (error) => this.destroy(error),
-      );
-    },
-    write(chunk: Uint8Array, _encoding, callback) {
-      writeAll(conn, chunk).then(() => callback(), callback);
-    },
-    final(callback) {
-      (conn as Deno.TcpConn).closeWrite().then(() => callback(), () => callback());
-    },
-    destroy(error, callback) {
-      try {
-        conn.close();
-      } catch {
-        // already closed
-      }
-      callback(error);
-    },
-  });
-}
-
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < bytes.byteLength) offset += await conn.write(bytes.subarray(offset));
 }
 
 /** Strips the IPv4-mapped IPv6 prefix so policy sees `127.0.0.1`, not `::ffff:127.0.0.1`. */
