@@ -1,12 +1,10 @@
 import { parseHostPort } from "../config/mod.ts";
 import type { DnsResolver, MxHost } from "../dns/mod.ts";
-import type { Reply } from "../smtp/mod.ts";
+import type { Reply, TlsPolicy } from "../smtp/mod.ts";
 import { isPrivateOrLoopback } from "./private_address.ts";
 
 const UNIX_PREFIX = "unix:";
 
-/** TLS policy towards a destination. */
-export type TlsPolicy = "opportunistic" | "required" | "disabled";
 
 /** One address to connect to, with the host name it stands for (SNI, certificate name). */
 export interface NextHop {
