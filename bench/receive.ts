@@ -52,6 +52,9 @@ async function startEmpath(dir: string, port: number) {
       // Accept and queue only, like the Postfix side (qmgr disabled).
       "[delivery]",
       "enabled = false",
+      "[control]",
+      `listen = "127.0.0.1:0"`,
+      `token_file = "${dir}/control.token"`,
       "[queue]",
       `path = "${dir}/queue.kv"`,
       "[observe.log]",

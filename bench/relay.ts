@@ -175,6 +175,8 @@ function empathConfig(dir: string, sinkPort: number): Config {
   const config = defaultConfig();
   config.hostname = "bench.empath.test";
   config.queue.path = `${dir}/queue.kv`;
+  config.control.listen = "127.0.0.1:0";
+  config.control.tokenFile = `${dir}/control.token`;
   config.listen = [{ address: "127.0.0.1:0", name: "smtp", starttls: false, auth: "disabled" }];
   config.limits.maxConnectionsPerIp = 1000;
   config.routes = [{

@@ -10,6 +10,7 @@ import { parseListenAddress } from "./config/mod.ts";
 import { CachingResolver, DenoDnsBackend, parseNameServer } from "./dns/mod.ts";
 import { createDeliveryEngine, type DeliveryEngine } from "./delivery/mod.ts";
 import { getLogger } from "./observe/mod.ts";
+import { type ControlServer, startControlServer } from "./control_server.ts";
 import { openKvQueue, type QueueStore } from "./queue/mod.ts";
 import {
   Authenticator,
@@ -34,6 +35,8 @@ export interface Empath extends AsyncDisposable {
   readonly delivery: DeliveryEngine;
   /** The DNS cache (stats, entries, flush). */
   readonly dns: CachingResolver;
+  /** The control API listener. */
+  readonly control: { readonly hostname: string; readonly port: number };
   /** Open SMTP connections. */
   connections(): ConnectionSnapshot[];
   /** Stops accepting, lets open transactions finish (up to `graceMs`), closes the queue. */
@@ -58,18 +61,25 @@ export async function startEmpath(config: Config): Promise<Empath> {
   const dns = buildResolver(config);
   const delivery = createDeliveryEngine(config, { queue, dns, clock: { now } });
   const listeners: SmtpListener[] = [];
+  let control: ControlServer | undefined;
   try {
     const services = await buildServices(config, queue, now, () => delivery.wake());
     for (const listen of config.listen) {
       listeners.push(await startListener(config, listen, services));
     }
+    control = await startControlServer(config, {
+      queue,
+      delivery,
+      dns,
+      connections: () => listeners.flatMap((listener) => listener.connections()),
+    });
   } catch (error) {
     await Promise.all(listeners.map((listener) => listener.stop(0)));
     await queue.close();
     throw error;
   }
   if (config.delivery.enabled) delivery.start();
-  return runningInstance({ queue, delivery, dns, listeners }, config);
+  return runningInstance({ queue, delivery, dns, listeners, control }, config);
 }
 
 function buildResolver(config: Config): CachingResolver {
@@ -161,9 +171,11 @@ interface Parts {
   readonly delivery: DeliveryEngine;
   readonly dns: CachingResolver;
   readonly listeners: SmtpListener[];
+  readonly control: ControlServer;
 }
 
-function runningInstance({ queue, delivery, dns, listeners }: Parts, config: Config): Empath {
+function runningInstance(parts: Parts, config: Config): Empath {
+  const { queue, delivery, dns, listeners, control } = parts;
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => resolveClosed = resolve);
   let stopping: Promise<void> | undefined;
@@ -171,6 +183,7 @@ function runningInstance({ queue, delivery, dns, listeners }: Parts, config: Con
     stopping ??= (async () => {
       logger.info("Stopping: closing {count} listeners", { count: listeners.length });
       await Promise.all(listeners.map((listener) => listener.stop(graceMs)));
+      await control.shutdown();
       await delivery.stop();
       await queue.close();
       logger.info("Stopped");
@@ -183,6 +196,7 @@ function runningInstance({ queue, delivery, dns, listeners }: Parts, config: Con
     queue,
     delivery,
     dns,
+    control: { hostname: control.hostname, port: control.port },
     listeners: listeners.map((listener, i) => ({
       name: config.listen[i].name,
       ...listener.address,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Config } from "./types.ts";
+import { controlSchema } from "./_control_schema.ts";
 import { deliverySchema, dnsSchema, routesSchema } from "./_delivery_schema.ts";
 import {
   arrayValue,
@@ -132,6 +133,7 @@ export const configSchema: z.ZodType<Config, unknown> = z.strictObject({
   dns: dnsSchema.prefault({}),
   delivery: deliverySchema.prefault({}),
   routes: routesSchema,
+  control: controlSchema.prefault({}),
 }).transform((config) => {
   const { tls, hostname, ...rest } = config;
   return {

@@ -80,6 +80,12 @@ Deno.test("config/empath.example.toml and docs/CONFIG.md mention every key", asy
     "kind",
     "to",
     "password",
+    "listen",
+    "token_file",
+    "tokens",
+    "hash",
+    "scope",
+    "max_body",
   ];
   const reference = await Deno.readTextFile(new URL("../../docs/CONFIG.md", import.meta.url));
   for (const key of keys) {

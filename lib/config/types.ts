@@ -239,6 +239,33 @@ export type RouteConfig = SmtpRouteConfig | LmtpRouteConfig | MaildirRouteConfig
 /** The kinds of route. */
 export type RouteKind = RouteConfig["kind"];
 
+/** What a control API token may do: `read` may only GET, `admin` may do everything. */
+export type ControlScope = "read" | "admin";
+
+/** One `[[control.tokens]]` entry: a bearer token, stored as its SHA-256 hash. */
+export interface ControlTokenConfig {
+  /** A unique name, for logs and audit. */
+  name: string;
+  /** SHA-256 of the token, 64 lowercase hexadecimal digits. */
+  hash: string;
+  /** What the token may do. */
+  scope: ControlScope;
+}
+
+/** `[control]`: the HTTP control API. */
+export interface ControlConfig {
+  /** `"host:port"` or `"[ipv6]:port"` the API listens on. */
+  listen: string;
+  /**
+   * Where the daemon keeps a generated admin token (mode 0600), used only when `tokens` is empty.
+   */
+  tokenFile: string;
+  /** Accepted tokens; empty: the one in `tokenFile`. */
+  tokens: ControlTokenConfig[];
+  /** Largest request body, in bytes. */
+  maxBody: number;
+}
+
 /** The validated configuration, with every default applied. Plain data. */
 export interface Config {
   /** The name used in the greeting, EHLO and Received headers. */
@@ -266,4 +293,6 @@ export interface Config {
    * in one route at most.
    */
   routes: RouteConfig[];
+  /** The HTTP control API. */
+  control: ControlConfig;
 }

@@ -5,7 +5,6 @@ import { isPrivateOrLoopback } from "./private_address.ts";
 
 const UNIX_PREFIX = "unix:";
 
-
 /** One address to connect to, with the host name it stands for (SNI, certificate name). */
 export interface NextHop {
   readonly name: string;

@@ -7,6 +7,9 @@ const CONFIG = (dir: string) => `
 hostname = "crash.empath.test"
 [[listen]]
 address = "127.0.0.1:0"
+[control]
+listen = "127.0.0.1:0"
+token_file = "${dir}/control.token"
 [queue]
 path = "${dir}/queue.kv"
 [delivery]

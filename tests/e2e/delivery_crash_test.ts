@@ -12,6 +12,9 @@ const config = (dir: string, sinkPort: number) => `
 hostname = "crash.empath.test"
 [[listen]]
 address = "127.0.0.1:0"
+[control]
+listen = "127.0.0.1:0"
+token_file = "${dir}/control.token"
 [queue]
 path = "${dir}/queue.kv"
 retry = ["200ms"]

@@ -23,6 +23,8 @@ export async function startTestEmpath(configure?: (config: Config) => void): Pro
   config.listen = [{ address: "127.0.0.1:0", name: "smtp", starttls: true, auth: "disabled" }];
   // Receiving tests inspect the queue; delivery tests turn this back on.
   config.delivery.enabled = false;
+  config.control.listen = "127.0.0.1:0";
+  config.control.tokenFile = `${dir}/control.token`;
   config.routes = [{ domains: ["localhost"], kind: "maildir", path: `${dir}/maildir` }];
   configure?.(config);
   const empath = await startEmpath(config);

@@ -85,7 +85,7 @@ function parseLine(line: string): Record<string, unknown> {
 
 function readyPort(record: Record<string, unknown>): number | undefined {
   const message = String(record.message ?? record.msg ?? "");
-  if (!message.includes("ready on")) return undefined;
+  if (!message.startsWith("SMTP listener") || !message.includes("ready on")) return undefined;
   const properties = (record.properties ?? record) as Record<string, unknown>;
   if (typeof properties.port === "number") return properties.port;
   const match = /:(\d+)"?$/.exec(message);

@@ -1,0 +1,53 @@
+import { z } from "zod";
+import type { ControlConfig } from "./types.ts";
+import {
+  arrayValue,
+  checkedValue,
+  choiceValue,
+  listenAddressValue,
+  sizeValue,
+  textValue,
+} from "./_schema_values.ts";
+
+const SHA256_HEX_REGEXP = /^[0-9a-f]{64}$/i;
+
+/** A SHA-256 digest as 64 hexadecimal digits, lowercased; never shown in errors. */
+function tokenHashValue() {
+  const expected = "a SHA-256 hash of the token as 64 hexadecimal digits (`empath control token`)";
+  return checkedValue(expected, (input) => {
+    const isHash = typeof input === "string" && SHA256_HEX_REGEXP.test(input);
+    return isHash ? input.toLowerCase() : undefined;
+  }, { isSecret: true });
+}
+
+const controlTokenSchema = z.strictObject({
+  name: textValue("a non-empty token name"),
+  hash: tokenHashValue(),
+  scope: choiceValue(["read", "admin"]),
+});
+
+/** `[control]`: the HTTP control API. */
+export const controlSchema: z.ZodType<ControlConfig, unknown> = z.strictObject({
+  listen: listenAddressValue().default("127.0.0.1:8025"),
+  token_file: textValue("a file path").default("data/control.token"),
+  tokens: arrayValue(controlTokenSchema).superRefine((tokens, context) => {
+    const seen = new Set<string>();
+    for (const [index, token] of tokens.entries()) {
+      if (seen.has(token.name)) {
+        context.addIssue({
+          code: "custom",
+          path: [index, "name"],
+          message: `duplicate name "${token.name}": expected each name once`,
+          input: token.name,
+        });
+      }
+      seen.add(token.name);
+    }
+  }).default(() => []),
+  max_body: sizeValue().default(1_048_576),
+}).transform((control) => ({
+  listen: control.listen,
+  tokenFile: control.token_file,
+  tokens: control.tokens,
+  maxBody: control.max_body,
+}));

@@ -1,0 +1,77 @@
+import { z } from "zod";
+import { parseDuration, parseRate } from "../config/mod.ts";
+
+const DOMAIN_REGEXP =
+  /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
+/** Largest page of `GET /v1/queue`. */
+export const MAX_PAGE = 500;
+
+const messageStateSchema = z.enum(["queued", "held"]);
+
+const domainSchema = z.string().regex(DOMAIN_REGEXP, 'expected a domain name such as "example.org"')
+  .transform((domain) => domain.toLowerCase());
+
+/** A duration as text (`"30s"`, `"1h"`) or integer milliseconds (`"5000"`). */
+const durationSchema = z.string().transform((text, context) => {
+  try {
+    return parseDuration(/^\d+$/.test(text) ? Number(text) : text);
+  } catch {
+    context.addIssue({
+      code: "custom",
+      message: 'expected a duration such as "30s", "5m", "1h" or integer milliseconds',
+      input: text,
+    });
+    return z.NEVER;
+  }
+});
+
+/** Query of `GET /v1/queue`. */
+export const listQuerySchema = z.strictObject({
+  state: messageStateSchema.optional(),
+  domain: domainSchema.optional(),
+  sender: z.string().optional(),
+  recipient: z.string().min(1).optional(),
+  min_age: durationSchema.optional(),
+  limit: z.string().regex(/^\d+$/, "expected an integer")
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(MAX_PAGE))
+    .optional(),
+  cursor: z.string().min(1).optional(),
+});
+
+/** Body of the bulk queue actions. */
+export const bulkBodySchema = z.strictObject({
+  state: messageStateSchema.optional(),
+  domain: domainSchema.optional(),
+  sender: z.string().optional(),
+  dry_run: z.boolean().default(false),
+});
+
+/** Path of the single-message routes. */
+export const messageParamSchema = z.object({ id: z.string().min(1) });
+
+/** Path of the per-domain routes. */
+export const domainParamSchema = z.object({ domain: domainSchema });
+
+/** Path of the per-breaker routes: a destination key as the engine reports it. */
+export const breakerParamSchema = z.object({
+  key: z.string().min(1).max(300).transform((key) => key.toLowerCase()),
+});
+
+/** Body of `PUT /v1/delivery/rate-limits/:domain`. */
+export const rateLimitBodySchema = z.strictObject({
+  rate: z.union([z.string(), z.number()]).transform((rate, context) => {
+    try {
+      return parseRate(rate);
+    } catch {
+      context.addIssue({
+        code: "custom",
+        message: 'expected a rate above 0 such as "10/s", "100/m", "1000/h" or a number per second',
+        input: rate,
+      });
+      return z.NEVER;
+    }
+  }),
+  burst: z.number().int().min(1),
+});

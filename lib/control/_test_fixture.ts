@@ -1,0 +1,92 @@
+// A control app over real memory-backed services, for the route tests.
+import { CircuitBreakers, RateLimiter } from "../delivery/mod.ts";
+import { CachingResolver } from "../dns/mod.ts";
+import { FakeDnsBackend } from "../dns/testing.ts";
+import { openMemoryQueue, type QueueStore } from "../queue/mod.ts";
+import { envelope, ManualClock, spoolMessage } from "../queue/testing.ts";
+import type { EnvelopeInit } from "../queue/mod.ts";
+import { createControlApp } from "./app.ts";
+import type { ControlDelivery, ControlDeps } from "./deps.ts";
+import { hashToken, TokenVerifier } from "./tokens.ts";
+
+export const READ_TOKEN = "read-token-0123456789";
+export const ADMIN_TOKEN = "admin-token-0123456789";
+
+export interface Fixture {
+  app: ReturnType<typeof createControlApp>;
+  deps: ControlDeps;
+  queue: QueueStore;
+  clock: ManualClock;
+  limiter: RateLimiter;
+  breakers: CircuitBreakers;
+  dns: CachingResolver;
+  backend: FakeDnsBackend;
+  wakes: () => number;
+  /** Spools a message and returns its id. */
+  spool(body?: string, overrides?: Partial<EnvelopeInit>): Promise<string>;
+  /** `app.request()` with a token. */
+  call(
+    path: string,
+    init?: RequestInit & { token?: string | null; json?: unknown },
+  ): Promise<Response>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+export async function openFixture(options: { maxBody?: number } = {}): Promise<Fixture> {
+  const clock = new ManualClock();
+  const queue = openMemoryQueue({ clock });
+  const limiter = new RateLimiter({ clock, defaults: { ratePerSecond: 10, burst: 20 } });
+  const breakers = new CircuitBreakers({ clock, threshold: 2 });
+  const backend = new FakeDnsBackend()
+    .mx("example.org", [["mx.example.org", 10]])
+    .a("mx.example.org", ["192.0.2.1"]);
+  const dns = new CachingResolver(backend, { clock });
+  let wakes = 0;
+  const delivery: ControlDelivery = {
+    limiter,
+    breakers,
+    inFlight: 2,
+    wake: () => void wakes++,
+    poolStats: () => ({ hits: 1, misses: 2, resetFailures: 0, expired: 0, size: 0 }),
+    hosts: () => [{ host: "mx.example.org", active: 1, limit: 4 }],
+  };
+  const tokens = new TokenVerifier([
+    { name: "ops", hash: await hashToken(READ_TOKEN), scope: "read" },
+    { name: "root", hash: await hashToken(ADMIN_TOKEN), scope: "admin" },
+  ]);
+  const deps: ControlDeps = {
+    queue,
+    delivery,
+    dns,
+    connections: () => [],
+    config: () => ({ hostname: "mx.example.test", auth: { users: [] } }),
+    tokens,
+    maxBody: options.maxBody ?? 1024,
+    version: "9.9.9",
+    startedAt: clock.now() - 5_000,
+    now: () => clock.now(),
+  };
+  const app = createControlApp(deps);
+  return {
+    app,
+    deps,
+    queue,
+    clock,
+    limiter,
+    breakers,
+    dns,
+    backend,
+    wakes: () => wakes,
+    spool: (body = "Subject: test\r\n\r\nHello\r\n", overrides = {}) =>
+      spoolMessage(queue, new TextEncoder().encode(body), { envelope: envelope(overrides) }),
+    call: (path, init = {}) => {
+      const { token = ADMIN_TOKEN, json, ...rest } = init;
+      const headers = new Headers(rest.headers);
+      if (token !== null) headers.set("Authorization", `Bearer ${token}`);
+      if (json !== undefined) headers.set("Content-Type", "application/json");
+      const body = json === undefined ? rest.body : JSON.stringify(json);
+      return Promise.resolve(app.request(path, { ...rest, headers, body }));
+    },
+    [Symbol.asyncDispose]: () => queue.close(),
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * `/v1/delivery`: wake the scheduler, per-domain rate limits and circuit breakers.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import type { ControlVariables } from "./auth.ts";
+import type { ControlDeps } from "./deps.ts";
+import { breakerParamSchema, domainParamSchema, rateLimitBodySchema } from "./_schemas.ts";
+import { validate } from "./_validate.ts";
+
+/**
+ * Builds the delivery routes, mounted at `/v1/delivery`. Rate limits set here
+ * last until the next start; `DELETE` returns a domain to the default limit.
+ *
+ * @param deps The delivery engine.
+ * @returns The routes.
+ *
+ * @example Usage
+ * ```ts ignore
+ * app.route("/v1/delivery", createDeliveryRoutes(deps));
+ * ```
+ */
+export function createDeliveryRoutes(deps: Pick<ControlDeps, "delivery">) {
+  const { delivery } = deps;
+  return new Hono<{ Variables: ControlVariables }>()
+    .post("/process", (c) => {
+      delivery.wake();
+      return c.json({ woken: true }, 202);
+    })
+    .get("/rate-limits", (c) => {
+      return c.json({ ...delivery.limiter.limits(), buckets: delivery.limiter.snapshot() });
+    })
+    .put(
+      "/rate-limits/:domain",
+      validate("param", domainParamSchema),
+      validate("json", rateLimitBodySchema),
+      (c) => {
+        const { domain } = c.req.valid("param");
+        const { rate, burst } = c.req.valid("json");
+        delivery.limiter.setLimit(domain, { ratePerSecond: rate, burst });
+        return c.json({ domain, ratePerSecond: rate, burst });
+      },
+    )
+    .delete("/rate-limits/:domain", validate("param", domainParamSchema), (c) => {
+      const { domain } = c.req.valid("param");
+      delivery.limiter.setLimit(domain, undefined);
+      return c.json({ domain, ...delivery.limiter.limits().defaults });
+    })
+    .get("/breakers", (c) => c.json({ breakers: delivery.breakers.states() }))
+    .post("/breakers/:key/reset", validate("param", breakerParamSchema), (c) => {
+      const { key } = c.req.valid("param");
+      delivery.breakers.reset(key);
+      return c.json({ key, state: "closed" });
+    });
+}

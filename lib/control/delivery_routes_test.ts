@@ -1,0 +1,66 @@
+import assert from "node:assert/strict";
+import { openFixture, READ_TOKEN } from "./_test_fixture.ts";
+
+Deno.test("PUT, GET and DELETE /v1/delivery/rate-limits/:domain change the RateLimiter", async () => {
+  await using fixture = await openFixture();
+  const put = await fixture.call("/v1/delivery/rate-limits/Slow.Example", {
+    method: "PUT",
+    json: { rate: "120/m", burst: 3 },
+  });
+  assert.equal(put.status, 200);
+  assert.deepEqual(await put.json(), { domain: "slow.example", ratePerSecond: 2, burst: 3 });
+  assert.deepEqual(fixture.limiter.limits().overrides["slow.example"], {
+    ratePerSecond: 2,
+    burst: 3,
+  });
+
+  const numeric = await fixture.call("/v1/delivery/rate-limits/fast.example", {
+    method: "PUT",
+    json: { rate: 50, burst: 100 },
+  });
+  assert.equal(numeric.status, 200);
+
+  fixture.limiter.take("slow.example");
+  const get = await fixture.call("/v1/delivery/rate-limits", { token: READ_TOKEN });
+  const limits = await get.json();
+  assert.deepEqual(limits.defaults, { ratePerSecond: 10, burst: 20 });
+  assert.deepEqual(limits.overrides, {
+    "slow.example": { ratePerSecond: 2, burst: 3 },
+    "fast.example": { ratePerSecond: 50, burst: 100 },
+  });
+  const bucket = limits.buckets.find((entry: { key: string }) => entry.key === "slow.example");
+  assert.equal(bucket.tokens, 2);
+
+  const deleted = await fixture.call("/v1/delivery/rate-limits/slow.example", {
+    method: "DELETE",
+  });
+  assert.equal(deleted.status, 200);
+  assert.deepEqual(await deleted.json(), { domain: "slow.example", ratePerSecond: 10, burst: 20 });
+  assert.equal(fixture.limiter.limits().overrides["slow.example"], undefined);
+});
+
+Deno.test("GET /v1/delivery/breakers and POST .../reset close an open breaker", async () => {
+  await using fixture = await openFixture();
+  fixture.breakers.record("mx.example.org", "temporary-failure");
+  fixture.breakers.record("mx.example.org", "temporary-failure");
+  const before = await (await fixture.call("/v1/delivery/breakers", { token: READ_TOKEN }))
+    .json();
+  assert.equal(before.breakers[0].key, "mx.example.org");
+  assert.equal(before.breakers[0].state, "open");
+  assert.equal(fixture.breakers.allow("mx.example.org").allowed, false);
+
+  const reset = await fixture.call("/v1/delivery/breakers/MX.example.org/reset", {
+    method: "POST",
+  });
+  assert.equal(reset.status, 200);
+  assert.deepEqual(await reset.json(), { key: "mx.example.org", state: "closed" });
+  assert.equal(fixture.breakers.allow("mx.example.org").allowed, true);
+});
+
+Deno.test("POST /v1/delivery/process wakes the engine", async () => {
+  await using fixture = await openFixture();
+  const response = await fixture.call("/v1/delivery/process", { method: "POST" });
+  assert.equal(response.status, 202);
+  assert.deepEqual(await response.json(), { woken: true });
+  assert.equal(fixture.wakes(), 1);
+});

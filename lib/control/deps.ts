@@ -1,0 +1,65 @@
+/**
+ * The services the control API acts through, as narrow interfaces: the
+ * composition root passes the real queue, delivery engine and DNS cache; tests
+ * pass real objects built over memory ports.
+ *
+ * @module
+ */
+import type { CircuitBreakers, PoolStats, RateLimiter } from "../delivery/mod.ts";
+import type { HostSnapshot } from "../delivery/mod.ts";
+import type { CachingResolver } from "../dns/mod.ts";
+import type { QueueStore } from "../queue/mod.ts";
+import type { ConnectionSnapshot } from "../server/mod.ts";
+import type { TokenIdentity } from "./tokens.ts";
+
+/** The queue operations the control API uses. */
+export type ControlQueue = Pick<
+  QueueStore,
+  "list" | "get" | "readBody" | "delete" | "stats" | "update" | "count"
+>;
+
+/** The delivery engine parts the control API uses (a `DeliveryEngine` fits). */
+export interface ControlDelivery {
+  /** Per-domain token buckets. */
+  readonly limiter: Pick<RateLimiter, "snapshot" | "setLimit" | "limits">;
+  /** Per-destination circuit breakers. */
+  readonly breakers: Pick<CircuitBreakers, "states" | "reset">;
+  /** Messages being delivered now. */
+  readonly inFlight: number;
+  /** Asks the scheduler to look at the queue now. */
+  wake(): void;
+  /** Connection reuse counters. */
+  poolStats(): PoolStats;
+  /** Per-host connection windows. */
+  hosts(): HostSnapshot[];
+}
+
+/** Checks bearer tokens (a `TokenVerifier` fits). */
+export interface ControlTokens {
+  /** The identity of a valid token, or `undefined` for a missing or unknown one. */
+  verify(token: string | undefined): Promise<TokenIdentity | undefined>;
+}
+
+/** Everything {@linkcode createControlApp} needs; it keeps no state of its own. */
+export interface ControlDeps {
+  /** The message queue. */
+  readonly queue: ControlQueue;
+  /** The delivery engine. */
+  readonly delivery: ControlDelivery;
+  /** The DNS cache. */
+  readonly dns: Pick<CachingResolver, "stats" | "entries" | "flush">;
+  /** Open SMTP connections. */
+  connections(): readonly ConnectionSnapshot[];
+  /** The running configuration with secrets redacted (`redactConfig(config)`). */
+  config(): unknown;
+  /** Accepted bearer tokens. */
+  readonly tokens: ControlTokens;
+  /** Largest request body, in bytes (`config.control.maxBody`). */
+  readonly maxBody: number;
+  /** Empath's version. */
+  readonly version: string;
+  /** When the instance started, in milliseconds since the epoch. */
+  readonly startedAt: number;
+  /** The current time, in milliseconds since the epoch. */
+  now(): number;
+}

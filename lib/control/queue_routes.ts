@@ -1,0 +1,98 @@
+/**
+ * `/v1/queue`: list, inspect, stream, delete, hold, release and retry
+ * messages, one at a time or by filter.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import { isMessageId, type ListFilter } from "../queue/mod.ts";
+import type { ControlVariables } from "./auth.ts";
+import type { ControlDeps } from "./deps.ts";
+import { applyAction, applyBulk, type QueueAction } from "./queue_actions.ts";
+import { apiError } from "./_errors.ts";
+import { bulkBodySchema, listQuerySchema, messageParamSchema } from "./_schemas.ts";
+import { validate } from "./_validate.ts";
+
+/** Page size of `GET /v1/queue` without `limit`. */
+const DEFAULT_PAGE = 100;
+
+/**
+ * Builds the queue routes, mounted at `/v1/queue`.
+ *
+ * @param deps The queue, the delivery engine (woken after retry and release) and the clock.
+ * @returns The routes.
+ *
+ * @example Usage
+ * ```ts ignore
+ * app.route("/v1/queue", createQueueRoutes(deps));
+ * ```
+ */
+export function createQueueRoutes(deps: Pick<ControlDeps, "queue" | "delivery" | "now">) {
+  const { queue, delivery } = deps;
+  const act = async (action: QueueAction, id: string) => {
+    if (!isMessageId(id)) throw apiError(404, `No message "${id}" in the queue`);
+    const result = await applyAction(queue, action, { id, now: deps.now() });
+    if (result.changed && (action === "retry" || action === "release")) delivery.wake();
+    return result;
+  };
+  const bulk = (action: QueueAction) =>
+    new Hono().post("/", validate("json", bulkBodySchema), async (c) => {
+      const { dry_run: dryRun, ...filter } = c.req.valid("json");
+      const result = await applyBulk(queue, action, { filter, dryRun, now: deps.now() });
+      if (result.changed > 0 && (action === "retry" || action === "release")) delivery.wake();
+      return c.json(result);
+    });
+  return new Hono<{ Variables: ControlVariables }>()
+    .get("/", validate("query", listQuerySchema), async (c) => {
+      const query = c.req.valid("query");
+      const filter: ListFilter = {
+        state: query.state,
+        domain: query.domain,
+        sender: query.sender,
+        recipient: query.recipient,
+        olderThan: query.min_age,
+      };
+      const page = await queue.list(filter, {
+        cursor: query.cursor,
+        limit: query.limit ?? DEFAULT_PAGE,
+      });
+      return c.json(page);
+    })
+    .get("/stats", async (c) => c.json(await queue.stats()))
+    .route("/retry", bulk("retry"))
+    .route("/hold", bulk("hold"))
+    .route("/release", bulk("release"))
+    .route("/delete", bulk("delete"))
+    .get("/:id", validate("param", messageParamSchema), async (c) => {
+      const { id } = c.req.valid("param");
+      const message = isMessageId(id) ? await queue.get(id) : undefined;
+      if (message === undefined) throw apiError(404, `No message "${id}" in the queue`);
+      return c.json(message);
+    })
+    .get("/:id/body", validate("param", messageParamSchema), async (c) => {
+      const { id } = c.req.valid("param");
+      const message = isMessageId(id) ? await queue.get(id) : undefined;
+      if (message === undefined) throw apiError(404, `No message "${id}" in the queue`);
+      return c.body(queue.readBody(id), 200, {
+        "Content-Type": "message/rfc822",
+        "Content-Length": String(message.size),
+      });
+    })
+    .delete("/:id", validate("param", messageParamSchema), async (c) => {
+      const { id } = c.req.valid("param");
+      await act("delete", id);
+      return c.json({ id, deleted: true });
+    })
+    .post("/:id/retry", validate("param", messageParamSchema), async (c) => {
+      const { message, changed } = await act("retry", c.req.valid("param").id);
+      return c.json({ message, changed });
+    })
+    .post("/:id/hold", validate("param", messageParamSchema), async (c) => {
+      const { message, changed } = await act("hold", c.req.valid("param").id);
+      return c.json({ message, changed });
+    })
+    .post("/:id/release", validate("param", messageParamSchema), async (c) => {
+      const { message, changed } = await act("release", c.req.valid("param").id);
+      return c.json({ message, changed });
+    });
+}
