@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
 import { VERSION } from "../lib/version.ts";
+import { addControlCommands } from "./control_commands.ts";
 import { checkConfigCommand, hashPasswordCommand } from "./config_commands.ts";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./exit_codes.ts";
 import { type CliIo, denoCliIo } from "./io.ts";
@@ -72,6 +73,7 @@ function buildProgram(io: CliIo, finish: (code: number) => void): Command {
     .version(versionText(), "-V, --version", "print the version");
   addServeCommand(program, io, finish);
   addConfigCommands(program, io, finish);
+  addControlCommands(program, { io, finish });
   program.command("version")
     .description("print the version")
     .action(() => {
@@ -84,8 +86,9 @@ function buildProgram(io: CliIo, finish: (code: number) => void): Command {
 /**
  * Runs the `empath` command line in-process.
  *
- * Exit codes: 0 success (also `--help`), 1 failure, 2 usage error (unknown flag or
- * subcommand, missing argument, bad option value), 78 invalid configuration.
+ * Exit codes: 0 success (also `--help`), 1 failure (for `control`, an API error), 2 usage
+ * error (unknown flag or subcommand, missing argument, bad option value), 3 the control API
+ * cannot be reached, 78 invalid configuration.
  *
  * @param args The arguments after the program name, like `Deno.args`.
  * @param io Where output goes and input comes from; the process streams by default.

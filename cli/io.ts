@@ -11,6 +11,13 @@ export interface CliIo {
    * is not a terminal.
    */
   readSecret(prompt: string): Promise<string | undefined>;
+  /**
+   * Asks a yes/no question on the terminal; `undefined` when standard input is not a terminal.
+   * Without it, the CLI behaves as if there were no terminal.
+   */
+  confirm?(question: string): Promise<boolean | undefined>;
+  /** Reads an environment variable; without it, the CLI sees none. */
+  getEnv?(name: string): string | undefined;
 }
 
 const encoder = new TextEncoder();
@@ -65,5 +72,11 @@ export function denoCliIo(): CliIo {
         writeAll(Deno.stderr, "\n");
       }
     },
+    confirm: (question) => {
+      if (!Deno.stdin.isTerminal()) return Promise.resolve(undefined);
+      const answer = prompt(`${question} [y/N]`);
+      return Promise.resolve(/^y(es)?$/i.test(answer?.trim() ?? ""));
+    },
+    getEnv: (name) => Deno.env.get(name),
   };
 }

@@ -1,5 +1,5 @@
 /**
- * The `empath` command line (commander): `serve` (the default), `config check`,
+ * The `empath` command line (commander): `serve` (the default), `config check`, `control …`,
  * `config hash-password` and `version`.
  *
  * @example Usage

@@ -41,6 +41,8 @@ export async function startControlServer(
     config: () => redactConfig(config),
     tokens: verifier,
     maxBody: config.control.maxBody,
+    maxMessageSize: config.policy.maxMessageSize,
+    hostname: config.hostname,
     version: VERSION,
     startedAt: Date.now(),
     now: () => Date.now(),

@@ -32,7 +32,9 @@ export interface Fixture {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-export async function openFixture(options: { maxBody?: number } = {}): Promise<Fixture> {
+export async function openFixture(
+  options: { maxBody?: number; maxMessageSize?: number } = {},
+): Promise<Fixture> {
   const clock = new ManualClock();
   const queue = openMemoryQueue({ clock });
   const limiter = new RateLimiter({ clock, defaults: { ratePerSecond: 10, burst: 20 } });
@@ -62,6 +64,8 @@ export async function openFixture(options: { maxBody?: number } = {}): Promise<F
     config: () => ({ hostname: "mx.example.test", auth: { users: [] } }),
     tokens,
     maxBody: options.maxBody ?? 1024,
+    maxMessageSize: options.maxMessageSize ?? 100_000,
+    hostname: "mx.example.test",
     version: "9.9.9",
     startedAt: clock.now() - 5_000,
     now: () => clock.now(),

@@ -33,13 +33,32 @@ export function validate<T extends Target, Schema extends z.ZodType, P extends s
     if (target === "json" && !JSON_TYPE_REGEXP.test(c.req.header("Content-Type") ?? "")) {
       throw apiError(415, 'Expected a JSON body with "Content-Type: application/json"');
     }
-    const result = schema.safeParse(value);
-    if (result.success) return result.data;
-    const issue = result.error.issues[0];
-    const path = issue.code === "unrecognized_keys" ? [...issue.path, issue.keys[0]] : issue.path;
-    const field = path.length === 0 ? "" : ` "${path.join(".")}"`;
-    const message = issue.code === "unrecognized_keys" ? "unknown field" : issue.message;
-    throw apiError(400, `Invalid ${TARGET_NAMES[target]}${field}: ${message}`, result.error);
+    return parseInput(target, schema, value);
   });
   return middleware as unknown as MiddlewareHandler<Env, P, Validated<T, Schema>>;
+}
+
+/**
+ * Checks one request part with a zod schema, as {@linkcode validate} does, for
+ * handlers that pick a schema at run time.
+ *
+ * @throws {HTTPException} `400` naming the field.
+ */
+export function parseInput<Schema extends z.ZodType>(
+  target: Target,
+  schema: Schema,
+  value: unknown,
+): z.output<Schema> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const path = issue.code === "unrecognized_keys" ? [...issue.path, issue.keys[0]] : issue.path;
+  const field = path.length === 0 ? "" : ` "${path.join(".")}"`;
+  const message = issue.code === "unrecognized_keys" ? "unknown field" : issue.message;
+  throw apiError(400, `Invalid ${TARGET_NAMES[target]}${field}: ${message}`, result.error);
+}
+
+/** Whether a `Content-Type` is JSON (`application/json`, `application/x+json`). */
+export function isJsonType(contentType: string | undefined): boolean {
+  return JSON_TYPE_REGEXP.test(contentType ?? "");
 }

@@ -12,6 +12,7 @@ import type { ControlDeps } from "./deps.ts";
 import { createDeliveryRoutes } from "./delivery_routes.ts";
 import { createDnsRoutes } from "./dns_routes.ts";
 import { createHealthRoutes } from "./health_routes.ts";
+import { createMessageRoutes } from "./messages_routes.ts";
 import { openApiDocument } from "./openapi.ts";
 import { createQueueRoutes } from "./queue_routes.ts";
 import { createSystemRoutes } from "./system_routes.ts";
@@ -39,15 +40,14 @@ export function createControlApp(deps: ControlDeps) {
     throw apiError(404, "No such route");
   });
   app.use("/v1/*", controlAuth({ tokens: deps.tokens }));
-  app.use(
-    "/v1/*",
-    bodyLimit({
-      maxSize: deps.maxBody,
-      onError: () => {
-        throw apiError(413, `Request body is larger than ${deps.maxBody} bytes`);
-      },
-    }),
-  );
+  const limit = bodyLimit({
+    maxSize: deps.maxBody,
+    onError: () => {
+      throw apiError(413, `Request body is larger than ${deps.maxBody} bytes`);
+    },
+  });
+  // `/v1/messages` has its own limit, from `maxMessageSize`.
+  app.use("/v1/*", (c, next) => c.req.path === "/v1/messages" ? next() : limit(c, next));
   const routes = app
     .route("/", createHealthRoutes(deps))
     .get(
@@ -55,6 +55,7 @@ export function createControlApp(deps: ControlDeps) {
       (c) => c.json(openApiDocument(deps.version) as Record<string, unknown>),
     )
     .route("/v1/queue", createQueueRoutes(deps))
+    .route("/v1/messages", createMessageRoutes(deps))
     .route("/v1/delivery", createDeliveryRoutes(deps))
     .route("/v1/dns", createDnsRoutes(deps))
     .route("/v1/system", createSystemRoutes(deps));

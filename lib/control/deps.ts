@@ -15,7 +15,7 @@ import type { TokenIdentity } from "./tokens.ts";
 /** The queue operations the control API uses. */
 export type ControlQueue = Pick<
   QueueStore,
-  "list" | "get" | "readBody" | "delete" | "stats" | "update" | "count"
+  "list" | "get" | "readBody" | "delete" | "stats" | "update" | "count" | "createSpool"
 >;
 
 /** The delivery engine parts the control API uses (a `DeliveryEngine` fits). */
@@ -56,6 +56,16 @@ export interface ControlDeps {
   readonly tokens: ControlTokens;
   /** Largest request body, in bytes (`config.control.maxBody`). */
   readonly maxBody: number;
+  /**
+   * Largest message `POST /v1/messages` accepts, in bytes (`config.policy.maxMessageSize`).
+   * @default {35_000_000} (the configuration's default)
+   */
+  readonly maxMessageSize: number;
+  /**
+   * This server's host name, for `Received:` and `Message-ID:` (`config.hostname`).
+   * @default {"localhost"}
+   */
+  readonly hostname: string;
   /** Empath's version. */
   readonly version: string;
   /** When the instance started, in milliseconds since the epoch. */

@@ -13,6 +13,7 @@ import {
   messageParamSchema,
   rateLimitBodySchema,
 } from "./_schemas.ts";
+import { composeBodySchema, rawQuerySchema } from "./_message_schemas.ts";
 
 /** One documented operation. */
 interface Operation {
@@ -27,6 +28,10 @@ interface Operation {
   readonly body?: z.ZodType;
   /** Response media type other than JSON. */
   readonly produces?: string;
+  /** Request media types besides JSON, each a string body. */
+  readonly accepts?: readonly string[];
+  /** Success status other than `200`. */
+  readonly status?: "202";
 }
 
 const BULK = (action: string): Operation => ({
@@ -96,6 +101,16 @@ export const OPERATIONS: readonly Operation[] = [
     summary: "Release a held message",
     scope: "admin",
     params: messageParamSchema,
+  },
+  {
+    method: "post",
+    path: "/v1/messages",
+    summary: "Queue a message: raw (message/rfc822, envelope in the query) or composed from JSON",
+    scope: "admin",
+    query: rawQuerySchema,
+    body: composeBodySchema,
+    accepts: ["message/rfc822"],
+    status: "202",
   },
   { method: "post", path: "/v1/delivery/process", summary: "Wake the scheduler", scope: "admin" },
   {
@@ -215,10 +230,11 @@ function describe(operation: Operation): Record<string, unknown> {
     ...(operation.scope === undefined ? { security: [] } : { "x-empath-scope": operation.scope }),
     parameters: [
       ...parameters(operation.params, "path"),
-      ...parameters(operation.query, "query"),
+      // With a body form beside it, the query belongs to the other form: optional.
+      ...parameters(operation.query, "query", operation.accepts !== undefined),
     ],
     responses: {
-      "200": {
+      [operation.status ?? "200"]: {
         description: "Success",
         content: { [operation.produces ?? "application/json"]: {} },
       },
@@ -228,19 +244,28 @@ function describe(operation: Operation): Record<string, unknown> {
   if (operation.body !== undefined) {
     described.requestBody = {
       required: true,
-      content: { "application/json": { schema: jsonSchema(operation.body) } },
+      content: {
+        "application/json": { schema: jsonSchema(operation.body) },
+        ...Object.fromEntries(
+          (operation.accepts ?? []).map((type) => [type, { schema: { type: "string" } }]),
+        ),
+      },
     };
   }
   return described;
 }
 
-function parameters(schema: z.ZodObject | undefined, where: "path" | "query"): unknown[] {
+function parameters(
+  schema: z.ZodObject | undefined,
+  where: "path" | "query",
+  optional = false,
+): unknown[] {
   if (schema === undefined) return [];
   const json = jsonSchema(schema) as { properties?: Record<string, unknown>; required?: string[] };
   return Object.entries(json.properties ?? {}).map(([name, property]) => ({
     name,
     in: where,
-    required: where === "path" || (json.required ?? []).includes(name),
+    required: where === "path" || (!optional && (json.required ?? []).includes(name)),
     schema: property,
   }));
 }

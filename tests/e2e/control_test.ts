@@ -17,6 +17,10 @@ retry = ["1h"]
 domains = ["unreachable.test"]
 kind = "smtp"
 to = "127.0.0.1:1"
+[[routes]]
+domains = ["local.test"]
+kind = "maildir"
+path = "${dir}/maildir"
 `;
 
 Deno.test({
@@ -88,6 +92,35 @@ Deno.test({
       assert.equal(hold.status, 200, await hold.text());
       const held = await (await fetch(`${base}/v1/queue?state=held`, { headers })).json();
       assert.deepEqual(held.messages.map((m: { id: string }) => m.id), [id]);
+
+      // Injection over HTTP goes through the same spool and is delivered.
+      const injected = await fetch(
+        `${base}/v1/messages?from=${encodeURIComponent("app@origin.test")}&to=${
+          encodeURIComponent("user@local.test")
+        }`,
+        {
+          method: "POST",
+          headers: { ...headers, "content-type": "message/rfc822" },
+          body: "Subject: injected\nFrom: app@origin.test\n\nHello over HTTP\n",
+        },
+      );
+      assert.equal(injected.status, 202, await injected.clone().text());
+      const { id: injectedId } = await injected.json();
+      let delivered = "";
+      for (let i = 0; i < 100 && delivered === ""; i++) {
+        try {
+          const [file] = [...Deno.readDirSync(`${dir}/maildir/user/new`)];
+          if (file) delivered = await Deno.readTextFile(`${dir}/maildir/user/new/${file.name}`);
+        } catch {
+          // not delivered yet
+        }
+        if (delivered === "") await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.match(delivered, new RegExp(`with HTTP id ${injectedId}`));
+      assert.match(
+        delivered,
+        /Subject: injected\r\nFrom: app@origin\.test\r\n\r\nHello over HTTP\r\n$/,
+      );
     } finally {
       assert.equal((await proc.stop("SIGTERM")).code, 0);
       await Deno.remove(dir, { recursive: true }).catch(() => {});

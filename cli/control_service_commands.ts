@@ -1,0 +1,183 @@
+/**
+ * `empath control rate-limit|breaker|dns|connections|config …`: the delivery
+ * engine's limits and breakers, the DNS cache, open SMTP connections and the
+ * running configuration.
+ *
+ * @module
+ */
+import type { Command } from "commander";
+import { expectJson } from "./control_client.ts";
+import { formatFields, formatTable, formatTime } from "./control_format.ts";
+import { controlAction, type ControlScope, positiveInteger, printJson } from "./control_run.ts";
+
+/**
+ * Adds `rate-limit`, `breaker`, `dns`, `connections` and `config` to the `control` command.
+ *
+ * @param control The `control` command.
+ * @param scope The I/O and exit-code sink.
+ */
+export function addServiceCommands(control: Command, scope: ControlScope): void {
+  addRateLimitCommands(control, scope);
+  addBreakerCommands(control, scope);
+  addDnsCommands(control, scope);
+  control.command("connections")
+    .description("list open SMTP connections")
+    .action(controlAction(scope, async (run) => {
+      const answer = await expectJson(run.client.v1.system.connections.$get());
+      if (run.json) return printJson(run.io, answer);
+      if (answer.connections.length === 0) return void run.io.writeOut("No open connections\n");
+      run.io.writeOut(formatTable(
+        ["ID", "LISTENER", "PEER", "PHASE", "SINCE", "TLS", "USER", "MESSAGES", "IN", "OUT"],
+        answer.connections.map((connection) => [
+          connection.id,
+          connection.listener,
+          connection.peer,
+          connection.phase,
+          formatTime(connection.since),
+          connection.tls?.version,
+          connection.authenticatedUser,
+          connection.messages,
+          connection.bytesIn,
+          connection.bytesOut,
+        ]),
+      ));
+    }));
+  control.command("config").description("the running configuration")
+    .command("show")
+    .description("print the running configuration, secrets redacted, as JSON")
+    .action(controlAction(scope, async (run) => {
+      printJson(run.io, await expectJson(run.client.v1.system.config.$get()));
+    }));
+}
+
+function addRateLimitCommands(control: Command, scope: ControlScope): void {
+  const rateLimit = control.command("rate-limit").description("per-domain delivery rate limits");
+  rateLimit.command("get")
+    .description("show the default limit, the per-domain limits and the live buckets")
+    .action(controlAction(scope, async (run) => {
+      const limits = await expectJson(run.client.v1.delivery["rate-limits"].$get());
+      if (run.json) return printJson(run.io, limits);
+      const { defaults, overrides, buckets } = limits;
+      run.io.writeOut(`Default: ${defaults.ratePerSecond}/s, burst ${defaults.burst}\n\n`);
+      run.io.writeOut(formatTable(
+        ["DOMAIN", "RATE", "BURST"],
+        Object.entries(overrides).map(([domain, limit]) => [
+          domain,
+          `${limit.ratePerSecond}/s`,
+          limit.burst,
+        ]),
+      ));
+      if (buckets.length === 0) return;
+      run.io.writeOut(`\n${
+        formatTable(
+          ["BUCKET", "TOKENS", "RATE", "BURST"],
+          buckets.map((bucket) => [
+            bucket.key,
+            bucket.tokens.toFixed(2),
+            `${bucket.ratePerSecond}/s`,
+            bucket.burst,
+          ]),
+        )
+      }`);
+    }));
+  rateLimit.command("set")
+    .description("set a domain's limit until the next start (rate like 10/s, 100/m, 1000/h)")
+    .argument("<domain>", "the recipient domain")
+    .argument("<rate>", 'deliveries per time unit, such as "5/s" or "100/m"')
+    .option("--burst <n>", "bucket size (default: the domain's current burst)", positiveInteger)
+    .action(controlAction(scope, async (run, command) => {
+      const [domain, rate] = command.processedArgs as [string, string];
+      const { burst } = command.opts<{ burst?: string }>();
+      let size = burst === undefined ? undefined : Number(burst);
+      if (size === undefined) {
+        const limits = await expectJson(run.client.v1.delivery["rate-limits"].$get());
+        size = (limits.overrides[domain.toLowerCase()] ?? limits.defaults).burst;
+      }
+      const answer = await expectJson(run.client.v1.delivery["rate-limits"][":domain"].$put({
+        param: { domain },
+        json: { rate, burst: size },
+      }));
+      if (run.json) return printJson(run.io, answer);
+      run.io.writeOut(
+        `Rate limit for ${answer.domain}: ${answer.ratePerSecond}/s, burst ${answer.burst}\n`,
+      );
+    }));
+}
+
+function addBreakerCommands(control: Command, scope: ControlScope): void {
+  const breaker = control.command("breaker").description("per-destination circuit breakers");
+  breaker.command("list")
+    .description("list circuit breakers and their state")
+    .action(controlAction(scope, async (run) => {
+      const answer = await expectJson(run.client.v1.delivery.breakers.$get());
+      if (run.json) return printJson(run.io, answer);
+      if (answer.breakers.length === 0) return void run.io.writeOut("No circuit breakers\n");
+      run.io.writeOut(formatTable(
+        ["KEY", "STATE", "FAILURES", "TRIPS", "RECOVERIES", "OPENED"],
+        answer.breakers.map((state) => [
+          state.key,
+          state.state,
+          state.failures,
+          state.trips,
+          state.recoveries,
+          formatTime(state.openedAt),
+        ]),
+      ));
+    }));
+  breaker.command("reset")
+    .description("close a circuit breaker")
+    .argument("<key>", "the destination key, as `breaker list` shows it")
+    .action(controlAction(scope, async (run, command) => {
+      const [key] = command.processedArgs as [string];
+      const answer = await expectJson(
+        run.client.v1.delivery.breakers[":key"].reset.$post({ param: { key } }),
+      );
+      if (run.json) printJson(run.io, answer);
+      else run.io.writeOut(`Circuit breaker ${answer.key} is ${answer.state}\n`);
+    }));
+}
+
+function addDnsCommands(control: Command, scope: ControlScope): void {
+  const cache = control.command("dns").description("the DNS cache")
+    .command("cache").description("list or flush cached DNS answers");
+  cache.command("list")
+    .description("show the cache counters and entries")
+    .action(controlAction(scope, async (run) => {
+      const answer = await expectJson(run.client.v1.dns.cache.$get());
+      if (run.json) return printJson(run.io, answer);
+      const { stats, entries } = answer;
+      run.io.writeOut(formatFields([
+        ["entries", stats.entries],
+        ["hits", stats.hits],
+        ["misses", stats.misses],
+        ["errors", stats.errors],
+      ]));
+      if (entries.length === 0) return;
+      run.io.writeOut(`\n${
+        formatTable(
+          ["NAME", "TYPE", "ANSWER", "EXPIRES"],
+          entries.map((entry) => [
+            entry.name,
+            entry.type,
+            entry.result.kind === "records"
+              ? `${entry.result.records.length} records`
+              : entry.result.kind,
+            formatTime(entry.expiresAt),
+          ]),
+        )
+      }`);
+    }));
+  cache.command("flush")
+    .description("forget every cached answer, or those of one domain")
+    .argument("[domain]", "only this name")
+    .action(controlAction(scope, async (run, command) => {
+      const [domain] = command.processedArgs as [string | undefined];
+      const dns = run.client.v1.dns.cache;
+      const answer = await expectJson(
+        domain === undefined ? dns.$delete() : dns[":domain"].$delete({ param: { domain } }),
+      );
+      if (run.json) return printJson(run.io, answer);
+      const target = domain === undefined ? "" : ` for ${domain}`;
+      run.io.writeOut(`Removed ${answer.removed} cached DNS answers${target}\n`);
+    }));
+}

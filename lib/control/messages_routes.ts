@@ -1,0 +1,277 @@
+/**
+ * `POST /v1/messages`: queue a message through the same spool path as SMTP,
+ * either raw (`message/rfc822`, envelope in the query) or composed from JSON.
+ *
+ * @module
+ */
+import { type Context, Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { EnvelopeInit, MailParams } from "../queue/mod.ts";
+import { formatMessageDate } from "../smtp/mod.ts";
+import { getLogger } from "../observe/mod.ts";
+import type { ControlVariables } from "./auth.ts";
+import type { ControlDeps } from "./deps.ts";
+import { apiError, type ErrorBody } from "./_errors.ts";
+import { composeBodySchema, rawQuerySchema } from "./_message_schemas.ts";
+import { composeMessage, HeaderSyntaxError } from "./_mime.ts";
+import { inspectMessage, MessageSyntaxError, normaliseLineBreaks } from "./_raw_message.ts";
+import { isJsonType, parseInput } from "./_validate.ts";
+
+const logger = getLogger(["empath", "control"]);
+
+/** Octets per `SpoolWriter.write()` call (one stored chunk). */
+const WRITE_CHUNK = 64_000;
+/** W3C Trace Context §3.2: version-traceid-parentid-flags, lowercase hex. */
+const TRACEPARENT_REGEXP = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
+// deno-lint-ignore no-control-regex
+const NON_ASCII_REGEXP = /[^\x00-\x7f]/;
+
+const encoder = new TextEncoder();
+
+/** `[policy] max_message_size` by default. */
+const DEFAULT_MAX_MESSAGE_SIZE = 35_000_000;
+
+/** The services `POST /v1/messages` uses. */
+export type MessageRoutesDeps = Pick<
+  ControlDeps,
+  "queue" | "delivery" | "now" | "hostname" | "maxMessageSize" | "maxBody"
+>;
+
+/** {@linkcode MessageRoutesDeps} with the defaults applied. */
+type MessageSettings = Required<MessageRoutesDeps>;
+
+/** An envelope and a message to be built once the queue id is known. */
+interface Submission {
+  reversePath: string;
+  recipients: string[];
+  /** The message without the `Received:` header. */
+  build(id: string): Uint8Array;
+  eightBit(message: Uint8Array): boolean;
+}
+
+/**
+ * Builds the message routes, mounted at `/v1/messages`. The request body may be
+ * as large as `maxMessageSize` plus `maxBody` (room for JSON escapes); the
+ * message itself must fit `maxMessageSize` (else `413`). The answer, `202
+ * { id }`, comes only after the spool commit; a storage failure is a `503`
+ * with nothing stored.
+ *
+ * @param deps The queue, the delivery engine (woken after a commit), the clock, the host name and the limits.
+ * @returns The routes.
+ *
+ * @example Usage
+ * ```ts ignore
+ * app.route("/v1/messages", createMessageRoutes(deps));
+ * ```
+ */
+export function createMessageRoutes(options: MessageRoutesDeps) {
+  const deps: MessageSettings = {
+    ...options,
+    maxMessageSize: options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
+    hostname: options.hostname ?? "localhost",
+  };
+  const maxSize = deps.maxMessageSize + deps.maxBody;
+  return new Hono<{ Variables: ControlVariables }>()
+    .use(bodyLimit({
+      maxSize,
+      onError: () => {
+        throw apiError(413, `Message is larger than ${deps.maxMessageSize} bytes`);
+      },
+    }))
+    .post("/", async (c) => {
+      const submission = await readSubmission(c, deps);
+      const result = await spool(c, deps, submission);
+      if ("error" in result) return c.json<ErrorBody>(result, 503);
+      return c.json({ id: result.id }, 202);
+    });
+}
+
+async function readSubmission(c: Context, deps: MessageSettings): Promise<Submission> {
+  const type = c.req.header("Content-Type") ?? "";
+  if (/^message\/rfc822\b/i.test(type)) {
+    const query = parseInput("query", rawQuerySchema, queryObject(c));
+    const raw = normaliseLineBreaks(new Uint8Array(await c.req.arrayBuffer()));
+    let facts;
+    try {
+      facts = inspectMessage(raw);
+    } catch (error) {
+      if (error instanceof MessageSyntaxError) throw apiError(400, error.message, error);
+      throw error;
+    }
+    return {
+      reversePath: query.from,
+      recipients: query.to,
+      build: (id) => withMissingFields(raw, facts.fields, messageFields(deps, id)),
+      eightBit: () => facts.eightBit,
+    };
+  }
+  if (!isJsonType(type)) {
+    throw apiError(415, 'Expected "Content-Type: message/rfc822" or "application/json"');
+  }
+  let json: unknown;
+  try {
+    json = await c.req.json();
+  } catch (error) {
+    throw apiError(400, "Invalid body: not JSON", error);
+  }
+  const body = parseInput("json", composeBodySchema, json);
+  return {
+    reversePath: body.from,
+    recipients: body.to,
+    build: (id) => {
+      const fields = messageFields(deps, id);
+      try {
+        return encoder.encode(composeMessage({
+          ...body,
+          date: fields.date,
+          messageId: body.messageId ?? fields.messageId,
+          boundary: `=_${id}`,
+        }));
+      } catch (error) {
+        if (!(error instanceof HeaderSyntaxError)) throw error;
+        throw apiError(400, `Invalid body "headers.${error.field}": ${error.message}`, error);
+      }
+    },
+    eightBit: (message) => message.some((byte) => byte > 127),
+  };
+}
+
+/** Query parameters with repeated names as arrays (as Hono's `validator` sees them). */
+function queryObject(c: Context): Record<string, string | string[]> {
+  return Object.fromEntries(
+    Object.entries(c.req.queries()).map((
+      [key, values],
+    ) => [key, values.length === 1 ? values[0] : values]),
+  );
+}
+
+function messageFields(deps: MessageSettings, id: string) {
+  return {
+    date: formatMessageDate(new Date(deps.now())),
+    messageId: `<${id}@${deps.hostname}>`,
+  };
+}
+
+/** Prepends `Date:` and `Message-ID:` when the header lacks them (RFC 5322 §3.6). */
+function withMissingFields(
+  raw: Uint8Array,
+  present: ReadonlySet<string>,
+  fields: { date: string; messageId: string },
+): Uint8Array {
+  let added = "";
+  if (!present.has("date")) added += `Date: ${fields.date}\r\n`;
+  if (!present.has("message-id")) added += `Message-ID: ${fields.messageId}\r\n`;
+  return added === "" ? raw : concat([encoder.encode(added), raw]);
+}
+
+/** Spools the message; `{ id }` after the commit, `{ error }` if storage failed (nothing kept). */
+async function spool(
+  c: Context,
+  deps: MessageSettings,
+  submission: Submission,
+): Promise<{ id: string } | ErrorBody> {
+  const ip = clientIp(c);
+  let writer;
+  try {
+    writer = deps.queue.createSpool();
+  } catch (error) {
+    return unavailable(error, undefined);
+  }
+  const id = writer.id;
+  let message: Uint8Array;
+  try {
+    message = submission.build(id);
+  } catch (error) {
+    await writer.abort();
+    throw error;
+  }
+  if (message.length > deps.maxMessageSize) {
+    await writer.abort();
+    throw apiError(413, `Message is larger than ${deps.maxMessageSize} bytes`);
+  }
+  const received = encoder.encode(receivedField({ ip, by: deps.hostname, id, now: deps.now() }));
+  const envelope = envelopeOf(c, submission, { message, ip });
+  try {
+    await writer.write(received);
+    for (let offset = 0; offset < message.length; offset += WRITE_CHUNK) {
+      await writer.write(message.subarray(offset, offset + WRITE_CHUNK));
+    }
+    await writer.commit(envelope);
+  } catch (error) {
+    await writer.abort();
+    return unavailable(error, id);
+  }
+  deps.delivery.wake();
+  logger.info("Message {id} queued from the control API ({ip})", {
+    id,
+    ip: ip ?? "unknown",
+    recipients: submission.recipients.length,
+  });
+  return { id };
+}
+
+/** The envelope: addresses, where it came from, BODY/SMTPUTF8 as the content needs, trace context. */
+function envelopeOf(
+  c: Context,
+  submission: Submission,
+  { message, ip }: { message: Uint8Array; ip: string | undefined },
+): EnvelopeInit {
+  const utf8 = [submission.reversePath, ...submission.recipients].some((address) =>
+    NON_ASCII_REGEXP.test(address)
+  );
+  const mailParams: MailParams = {};
+  if (utf8 || submission.eightBit(message)) mailParams.body = "8BITMIME";
+  if (utf8) mailParams.smtputf8 = true;
+  return {
+    reversePath: submission.reversePath,
+    recipients: submission.recipients,
+    receivedFrom: { ip: ip ?? "unknown", helo: "http", listener: "control" },
+    ...(Object.keys(mailParams).length > 0 ? { mailParams } : {}),
+    ...traceContext(c),
+  };
+}
+
+function unavailable(error: unknown, id: string | undefined): ErrorBody {
+  logger.error("Cannot queue message {id} from the control API: {error}", { id, error });
+  return { error: { code: "unavailable", message: "Cannot queue the message: storage failed" } };
+}
+
+/** The HTTP client's address, when served by `Deno.serve` (Hono passes its handler info as `env`). */
+function clientIp(c: Context): string | undefined {
+  const info = c.env as { remoteAddr?: Deno.Addr } | undefined;
+  const address = info?.remoteAddr;
+  return address !== undefined && "hostname" in address ? address.hostname : undefined;
+}
+
+/** RFC 5321 §4.4 trace field for a message submitted over HTTP. */
+function receivedField(options: { ip?: string; by: string; id: string; now: number }): string {
+  const { ip, by, id, now } = options;
+  const from = ip === undefined ? "control API" : ip.includes(":") ? `[IPv6:${ip}]` : `[${ip}]`;
+  return `Received: from ${from}\r\n\tby ${by} (Empath) with HTTP id ${id};\r\n\t` +
+    `${formatMessageDate(new Date(now))}\r\n`;
+}
+
+/** `{ traceContext }` from a valid W3C `traceparent` (and its `tracestate`), else `{}`. */
+function traceContext(c: Context): Pick<EnvelopeInit, "traceContext"> {
+  const traceparent = c.req.header("traceparent")?.trim().toLowerCase();
+  const match = traceparent === undefined ? null : TRACEPARENT_REGEXP.exec(traceparent);
+  if (match === null || match[1] === "ff" || /^0+$/.test(match[2]) || /^0+$/.test(match[3])) {
+    return {};
+  }
+  const tracestate = c.req.header("tracestate")?.trim();
+  const context: Record<string, string> = { traceparent: traceparent! };
+  if (tracestate !== undefined && tracestate !== "" && tracestate.length <= 512) {
+    context.tracestate = tracestate;
+  }
+  return { traceContext: context };
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
