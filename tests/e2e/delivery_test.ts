@@ -1,3 +1,4 @@
+import { eventually } from "../support/wait.ts";
 import assert from "node:assert/strict";
 import { startDnsmasq } from "../support/dnsmasq.ts";
 import type { DnsmasqRecords } from "../support/dnsmasq.ts";
@@ -45,16 +46,6 @@ async function submit(server: TestEmpath, from: string, to: string[], body: stri
   await client.command("EHLO submit.test");
   const reply = await sendMessage(client, { from, to, body });
   assert.equal(reply.code, 250, reply.raw);
-}
-
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error("Timed out waiting for a condition");
 }
 
 const MX = (domain: string, ...hosts: [string, string, number][]): DnsmasqRecords => ({

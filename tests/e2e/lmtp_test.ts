@@ -1,3 +1,4 @@
+import { eventually } from "../support/wait.ts";
 import assert from "node:assert/strict";
 import { openSmtpConnection } from "../../lib/delivery/mod.ts";
 import { type Dovecot, skipWithoutDovecot, startDovecot } from "../support/dovecot.ts";
@@ -48,16 +49,6 @@ async function submit(server: TestEmpath, to: string[], body: string) {
   await client.command("EHLO submit.test");
   const reply = await sendMessage(client, { from: SENDER, to, body });
   assert.equal(reply.code, 250, reply.raw);
-}
-
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error("Timed out waiting for a condition");
 }
 
 async function maildirFiles(dir: string): Promise<string[]> {

@@ -1,3 +1,4 @@
+import { eventually } from "../support/wait.ts";
 import assert from "node:assert/strict";
 import { openKvQueue } from "../../lib/queue/mod.ts";
 import { startDnsmasq } from "../support/dnsmasq.ts";
@@ -19,16 +20,6 @@ async function submit(server: TestEmpath, to: string, subject: string): Promise<
     body: `Subject: ${subject}\r\n\r\nx`,
   });
   return /queued as (\S+)/.exec(reply.raw)![1];
-}
-
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error("Timed out waiting for a condition");
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,3 +1,4 @@
+import { eventually } from "../support/wait.ts";
 import assert from "node:assert/strict";
 import { startTestEmpath } from "../support/empath.ts";
 import { skipWithout } from "../support/peers.ts";
@@ -63,14 +64,6 @@ function startCountingProxy(target: number) {
       await Promise.all(pumps);
     },
   };
-}
-
-async function eventually(probe: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!await probe()) {
-    if (Date.now() > deadline) throw new Error("Timed out waiting for a condition");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 Deno.test({

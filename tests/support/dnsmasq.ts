@@ -10,6 +10,7 @@
  *
  * Tests that need it use `ignore: skipWithoutDnsmasq()`.
  */
+import { spawnDaemon } from "./wait.ts";
 import { skipWithout } from "./peers.ts";
 
 const DNSMASQ = "/usr/sbin/dnsmasq";
@@ -93,25 +94,7 @@ function spawn(port: number, records: string[]) {
     ...(Deno.uid() === 0 ? ["--user=root", "--group=root"] : []),
     ...records,
   ];
-  const child = new Deno.Command(DNSMASQ, { args, stdin: "null", stdout: "null", stderr: "piped" })
-    .spawn();
-  const stderr = new Response(child.stderr).text();
-  const exited = child.status.then(async (status) =>
-    new Error(`dnsmasq exited with code ${status.code}: ${(await stderr).trim()}`)
-  );
-  let stopped: Promise<void> | undefined;
-  const stop = () => {
-    stopped ??= (async () => {
-      try {
-        child.kill("SIGTERM");
-      } catch {
-        // already exited
-      }
-      await exited;
-    })();
-    return stopped;
-  };
-  return { exited, stop };
+  return spawnDaemon("dnsmasq", DNSMASQ, args);
 }
 
 async function waitUntilAnswering(port: number, exited: Promise<Error>): Promise<void> {

@@ -14,6 +14,7 @@
  *
  * Tests that need it use `ignore: skipWithoutDovecot()`.
  */
+import { spawnDaemon } from "./wait.ts";
 import { skipWithout } from "./peers.ts";
 import { freePort } from "./sink.ts";
 
@@ -152,29 +153,7 @@ async function accountName(uid: number): Promise<string> {
 }
 
 function spawn(dir: string) {
-  const child = new Deno.Command(DOVECOT, {
-    args: ["-F", "-c", `${dir}/dovecot.conf`],
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const stderr = new Response(child.stderr).text();
-  const exited = child.status.then(async (status) =>
-    new Error(`dovecot exited with code ${status.code}: ${(await stderr).trim()}`)
-  );
-  let stopped: Promise<void> | undefined;
-  const stop = () => {
-    stopped ??= (async () => {
-      try {
-        child.kill("SIGTERM");
-      } catch {
-        // already exited
-      }
-      await exited;
-    })();
-    return stopped;
-  };
-  return { exited, stop };
+  return spawnDaemon("dovecot", DOVECOT, ["-F", "-c", `${dir}/dovecot.conf`]);
 }
 
 async function waitUntilListening(port: number, exited: Promise<Error>): Promise<void> {
