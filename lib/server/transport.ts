@@ -66,7 +66,10 @@ export class TcpTransport implements SmtpTransport {
     const remote = conn.remoteAddr;
     this.peer = { address: normalizeIp(remote.hostname), port: remote.port };
     this.closed = new Promise((resolve) => this.#resolveClosed = resolve);
-    conn.setNoDelay(true);
+    // No TCP_NODELAY for plaintext SMTP: replies are one write per batch of
+    // input, so Nagle never holds one back (the client's next command ACKs the
+    // last reply), and the per-connection system call showed in profiles. The
+    // TLS handshake writes several records in a row, so it is set there.
     void this.#readLoop();
   }
 
@@ -109,6 +112,7 @@ export class TcpTransport implements SmtpTransport {
 
   async upgrade(context: tls.SecureContext, timeoutMs: number): Promise<UpgradedTransport> {
     await this.#writing;
+    this.#conn.setNoDelay(true);
     this.#state = "handed-over";
     this.#wake?.();
     const upgraded = await upgradeToTls(connDuplex(this.#conn), context, timeoutMs)
