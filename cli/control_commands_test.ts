@@ -66,6 +66,10 @@ Deno.test("runCli() control queue lists, views, holds, releases and deletes a me
   assert.equal((await server.queue.get(id))?.state, "held");
 
   io = fakeIo();
+  assert.equal(await runCli(control(server.url, "queue", "why", id), io), 0, io.stderr());
+  assert.equal(io.stdout(), "Held by an operator; release it to deliver it.\n");
+
+  io = fakeIo();
   assert.equal(
     await runCli(control(server.url, "--json", "queue", "list", "--state", "held"), io),
     0,

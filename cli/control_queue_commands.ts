@@ -71,6 +71,15 @@ export function addQueueCommands(control: Command, scope: ControlScope): void {
       if (run.json) printJson(run.io, message);
       else run.io.writeOut(formatMessage(message));
     }));
+  queue.command("why")
+    .description("explain why a message is not delivered yet")
+    .argument("<id>", "the message id")
+    .action(controlAction(scope, async (run, command) => {
+      const [id] = command.processedArgs as [string];
+      const why = await expectJson(run.client.v1.queue[":id"].why.$get({ param: { id } }));
+      if (run.json) printJson(run.io, why);
+      else run.io.writeOut(`${why.sentence}\n`);
+    }));
   queue.command("stats")
     .description("count messages by state and by domain")
     .action(controlAction(scope, showStats));

@@ -27,3 +27,4 @@ export {
   type TokenIdentity,
   TokenVerifier,
 } from "./tokens.ts";
+export * from "./why.ts";

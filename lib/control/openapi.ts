@@ -68,6 +68,13 @@ export const OPERATIONS: readonly Operation[] = [
   },
   {
     method: "get",
+    path: "/v1/queue/:id/why",
+    summary: "Why a message is not delivered yet: one sentence and structured fields",
+    scope: "read",
+    params: messageParamSchema,
+  },
+  {
+    method: "get",
     path: "/v1/queue/:id/body",
     summary: "A message's body, streamed",
     scope: "read",

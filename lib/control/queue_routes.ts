@@ -12,6 +12,7 @@ import { applyAction, applyBulk, type QueueAction } from "./queue_actions.ts";
 import { apiError } from "./_errors.ts";
 import { bulkBodySchema, listQuerySchema, messageParamSchema } from "./_schemas.ts";
 import { validate } from "./_validate.ts";
+import { explainMessage } from "./why.ts";
 
 /** Page size of `GET /v1/queue` without `limit`. */
 const DEFAULT_PAGE = 100;
@@ -68,6 +69,17 @@ export function createQueueRoutes(deps: Pick<ControlDeps, "queue" | "delivery" |
       const message = isMessageId(id) ? await queue.get(id) : undefined;
       if (message === undefined) throw apiError(404, `No message "${id}" in the queue`);
       return c.json(message);
+    })
+    .get("/:id/why", validate("param", messageParamSchema), async (c) => {
+      const { id } = c.req.valid("param");
+      const message = isMessageId(id) ? await queue.get(id) : undefined;
+      if (message === undefined) throw apiError(404, `No message "${id}" in the queue`);
+      const now = deps.now();
+      return c.json(explainMessage(message, {
+        now,
+        breakers: delivery.breakers.states(),
+        limits: delivery.limiter.snapshot(now),
+      }));
     })
     .get("/:id/body", validate("param", messageParamSchema), async (c) => {
       const { id } = c.req.valid("param");
