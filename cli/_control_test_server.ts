@@ -1,4 +1,5 @@
 // A real control API on 127.0.0.1:0 over memory-backed services, for the `empath control` tests.
+import { MailEvents } from "../lib/observe/mod.ts";
 import {
   type ControlDeps,
   createControlApp,
@@ -19,6 +20,7 @@ export interface TestControlServer {
   readonly queue: QueueStore;
   readonly limiter: RateLimiter;
   readonly breakers: CircuitBreakers;
+  readonly events: MailEvents;
   /** Spools a message and returns its id. */
   spool(overrides?: Partial<EnvelopeInit>): Promise<string>;
   [Symbol.asyncDispose](): Promise<void>;
@@ -32,8 +34,10 @@ export async function startTestControlServer(): Promise<TestControlServer> {
   const backend = new FakeDnsBackend()
     .mx("example.org", [["mx.example.org", 10]])
     .a("mx.example.org", ["192.0.2.1"]);
+  const events = new MailEvents();
   const deps: ControlDeps = {
     queue,
+    events,
     delivery: {
       limiter,
       breakers,
@@ -66,6 +70,7 @@ export async function startTestControlServer(): Promise<TestControlServer> {
     queue,
     limiter,
     breakers,
+    events,
     spool: (overrides = {}) => spoolMessage(queue, body, { envelope: envelope(overrides) }),
     [Symbol.asyncDispose]: async () => {
       await server.shutdown();

@@ -260,3 +260,26 @@ Deno.test("runCli() control token create prints a token and the entry with its h
     ),
   );
 });
+
+Deno.test("empath control queue watch prints delivery events as they happen", async () => {
+  await using server = await startTestControlServer();
+  const id = await server.spool();
+  const io = fakeIo();
+  const watching = runCli(control(server.url, "queue", "watch", "--id", id, "--count", "2"), io);
+  // Publish once the subscription exists (the stream answers "ready" first).
+  for (let i = 0; i < 100 && !io.stdout().includes("deferred"); i++) {
+    server.events.publish({
+      type: "deferred",
+      id,
+      at: 0,
+      recipient: "b@example.org",
+      detail: "451 busy",
+    });
+    server.events.publish({ type: "delivered", id, at: 0, recipient: "b@example.org" });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.equal(await watching, 0, io.stderr());
+  const lines = io.stdout().trim().split("\n");
+  assert.equal(lines.length, 2);
+  assert.match(lines[0], new RegExp(`deferred +${id}  b@example\\.org  451 busy$`));
+});

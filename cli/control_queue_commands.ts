@@ -7,6 +7,7 @@
 import { type Command, Option } from "commander";
 import type { QueuedMessage } from "../lib/queue/mod.ts";
 import { expectJson } from "./control_client.ts";
+import { watchEvents } from "./control_watch.ts";
 import { formatFields, formatTable, formatTime } from "./control_format.ts";
 import {
   controlAction,
@@ -80,6 +81,12 @@ export function addQueueCommands(control: Command, scope: ControlScope): void {
       if (run.json) printJson(run.io, why);
       else run.io.writeOut(`${why.sentence}\n`);
     }));
+  queue.command("watch")
+    .description("follow delivery events as they happen")
+    .option("--id <id>", "only this message")
+    .option("--domain <domain>", "only this recipient domain")
+    .option("--count <n>", "stop after this many events")
+    .action(controlAction(scope, watchEvents));
   queue.command("stats")
     .description("count messages by state and by domain")
     .action(controlAction(scope, showStats));

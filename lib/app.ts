@@ -9,7 +9,7 @@ import type { Config } from "./config/mod.ts";
 import { parseListenAddress } from "./config/mod.ts";
 import { CachingResolver, DenoDnsBackend, parseNameServer } from "./dns/mod.ts";
 import { createDeliveryEngine, type DeliveryEngine } from "./delivery/mod.ts";
-import { getLogger } from "./observe/mod.ts";
+import { getLogger, MailEvents } from "./observe/mod.ts";
 import { type ControlServer, startControlServer } from "./control_server.ts";
 import { openKvQueue, type QueueStore } from "./queue/mod.ts";
 import {
@@ -59,11 +59,15 @@ export async function startEmpath(config: Config): Promise<Empath> {
   const now = () => Date.now();
   const queue = await openQueue(config);
   const dns = buildResolver(config);
-  const delivery = createDeliveryEngine(config, { queue, dns, clock: { now } });
+  const events = new MailEvents();
+  const delivery = createDeliveryEngine(config, { queue, dns, clock: { now }, events });
   const listeners: SmtpListener[] = [];
   let control: ControlServer | undefined;
   try {
-    const services = await buildServices(config, queue, now, () => delivery.wake());
+    const services = await buildServices(config, queue, now, ({ id }) => {
+      events.publish({ type: "received", id, at: now() });
+      delivery.wake();
+    });
     for (const listen of config.listen) {
       listeners.push(await startListener(config, listen, services));
     }
@@ -72,6 +76,7 @@ export async function startEmpath(config: Config): Promise<Empath> {
       delivery,
       dns,
       connections: () => listeners.flatMap((listener) => listener.connections()),
+      events,
     });
   } catch (error) {
     await Promise.all(listeners.map((listener) => listener.stop(0)));
@@ -114,7 +119,7 @@ async function buildServices(
   config: Config,
   queue: QueueStore,
   now: () => number,
-  onQueued: () => void,
+  onQueued: ConnectionServices["onQueued"],
 ): Promise<ConnectionServices> {
   const tlsContext = config.tls ? await loadTlsContext(config.tls) : undefined;
   return {

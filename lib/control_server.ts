@@ -21,7 +21,10 @@ export interface ControlServer {
 }
 
 /** The instance parts the control API acts through. */
-export type ControlServices = Pick<ControlDeps, "queue" | "delivery" | "dns" | "connections">;
+export type ControlServices = Pick<
+  ControlDeps,
+  "queue" | "delivery" | "dns" | "connections" | "events"
+>;
 
 /**
  * Starts the control API on `[control] listen`. Tokens come from the config,

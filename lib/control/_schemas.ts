@@ -75,3 +75,9 @@ export const rateLimitBodySchema = z.strictObject({
   }),
   burst: z.number().int().min(1),
 });
+
+/** Query of `GET /v1/events`. */
+export const eventsQuerySchema = z.strictObject({
+  id: z.string().min(1).max(64).optional(),
+  domain: z.string().min(1).max(255).optional(),
+});

@@ -1,4 +1,5 @@
 // A control app over real memory-backed services, for the route tests.
+import { MailEvents } from "../observe/mod.ts";
 import { CircuitBreakers, RateLimiter } from "../delivery/mod.ts";
 import { CachingResolver } from "../dns/mod.ts";
 import { FakeDnsBackend } from "../dns/testing.ts";
@@ -22,6 +23,7 @@ export interface Fixture {
   dns: CachingResolver;
   backend: FakeDnsBackend;
   wakes: () => number;
+  events: MailEvents;
   /** Spools a message and returns its id. */
   spool(body?: string, overrides?: Partial<EnvelopeInit>): Promise<string>;
   /** `app.request()` with a token. */
@@ -56,9 +58,11 @@ export async function openFixture(
     { name: "ops", hash: await hashToken(READ_TOKEN), scope: "read" },
     { name: "root", hash: await hashToken(ADMIN_TOKEN), scope: "admin" },
   ]);
+  const events = new MailEvents();
   const deps: ControlDeps = {
     queue,
     delivery,
+    events,
     dns,
     connections: () => [],
     config: () => ({ hostname: "mx.example.test", auth: { users: [] } }),
@@ -80,6 +84,7 @@ export async function openFixture(
     breakers,
     dns,
     backend,
+    events,
     wakes: () => wakes,
     spool: (body = "Subject: test\r\n\r\nHello\r\n", overrides = {}) =>
       spoolMessage(queue, new TextEncoder().encode(body), { envelope: envelope(overrides) }),

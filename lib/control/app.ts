@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { createEventRoutes } from "./events_routes.ts";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { controlAuth, type ControlVariables } from "./auth.ts";
@@ -58,7 +59,8 @@ export function createControlApp(deps: ControlDeps) {
     .route("/v1/messages", createMessageRoutes(deps))
     .route("/v1/delivery", createDeliveryRoutes(deps))
     .route("/v1/dns", createDnsRoutes(deps))
-    .route("/v1/system", createSystemRoutes(deps));
+    .route("/v1/system", createSystemRoutes(deps))
+    .route("/v1/events", createEventRoutes(deps));
   return routes;
 }
 

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { MailEvents } from "../observe/mod.ts";
 import type { CircuitBreakers, PoolStats, RateLimiter } from "../delivery/mod.ts";
 import type { HostSnapshot } from "../delivery/mod.ts";
 import type { CachingResolver } from "../dns/mod.ts";
@@ -46,6 +47,8 @@ export interface ControlDeps {
   readonly queue: ControlQueue;
   /** The delivery engine. */
   readonly delivery: ControlDelivery;
+  /** Delivery events, streamed by `GET /v1/events`. */
+  readonly events: MailEvents;
   /** The DNS cache. */
   readonly dns: Pick<CachingResolver, "stats" | "entries" | "flush">;
   /** Open SMTP connections. */

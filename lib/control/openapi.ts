@@ -9,6 +9,7 @@ import {
   breakerParamSchema,
   bulkBodySchema,
   domainParamSchema,
+  eventsQuerySchema,
   listQuerySchema,
   messageParamSchema,
   rateLimitBodySchema,
@@ -164,6 +165,14 @@ export const OPERATIONS: readonly Operation[] = [
     params: domainParamSchema,
   },
   { method: "get", path: "/v1/system", summary: "Version, uptime, deliveries", scope: "read" },
+  {
+    method: "get",
+    path: "/v1/events",
+    summary: "Delivery events as Server-Sent Events, filtered by message id or domain",
+    scope: "read",
+    query: eventsQuerySchema,
+    produces: "text/event-stream",
+  },
   {
     method: "get",
     path: "/v1/system/connections",

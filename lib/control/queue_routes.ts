@@ -28,12 +28,18 @@ const DEFAULT_PAGE = 100;
  * app.route("/v1/queue", createQueueRoutes(deps));
  * ```
  */
-export function createQueueRoutes(deps: Pick<ControlDeps, "queue" | "delivery" | "now">) {
+export function createQueueRoutes(
+  deps: Pick<ControlDeps, "queue" | "delivery" | "now" | "events">,
+) {
   const { queue, delivery } = deps;
   const act = async (action: QueueAction, id: string) => {
     if (!isMessageId(id)) throw apiError(404, `No message "${id}" in the queue`);
     const result = await applyAction(queue, action, { id, now: deps.now() });
     if (result.changed && (action === "retry" || action === "release")) delivery.wake();
+    const type = ({ hold: "held", release: "released", delete: "deleted" } as const)[
+      action as "hold" | "release" | "delete"
+    ];
+    if (result.changed && type !== undefined) deps.events.publish({ type, id, at: deps.now() });
     return result;
   };
   const bulk = (action: QueueAction) =>

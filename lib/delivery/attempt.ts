@@ -1,5 +1,5 @@
 import type { QueuedMessage, QueueStore, RecipientState } from "../queue/mod.ts";
-import { getLogger } from "../observe/mod.ts";
+import { getLogger, type MailEvents } from "../observe/mod.ts";
 import type { Reply } from "../smtp/mod.ts";
 import type { CircuitBreakers } from "./circuit_breaker.ts";
 import type { DeliveryOutcome } from "./classify.ts";
@@ -25,6 +25,8 @@ export interface AttemptPolicy {
   readonly retrySchedule: readonly number[];
   readonly now: () => number;
   readonly random: () => number;
+  /** Where per-recipient outcomes are published, if anywhere. */
+  readonly events?: MailEvents;
 }
 
 /** Per-recipient result of this attempt; `undefined` means "not tried now" (rescheduled). */
@@ -84,6 +86,7 @@ export class MessageAttempt {
         reason: `Rate limit for ${domain}`,
       });
     }
+    this.#policy.events?.publish({ type: "attempt", id: message.id, at: now, domain });
     let destination = await this.#services.routes.resolve(domain);
     // Deno.resolveDns cannot tell NXDOMAIN from SERVFAIL, so a "no such domain"
     // bounces only once a second attempt confirms it.
@@ -96,6 +99,25 @@ export class MessageAttempt {
     const outcomes = await this.#services.sender.send(destination, message, recipients, domain);
     breakers.record(domain, breakerOutcome([...outcomes.values()]));
     return outcomes;
+  }
+
+  #publish(id: string, recipient: RecipientState, result: { kind: string }, at: number): void {
+    const events = this.#policy.events;
+    if (events === undefined || result.kind === "postponed") return;
+    const type = recipient.status === "delivered"
+      ? "delivered"
+      : recipient.status === "failed"
+      ? "bounced"
+      : "deferred";
+    const reply = recipient.lastReply;
+    events.publish({
+      type,
+      id,
+      at,
+      recipient: recipient.address,
+      domain: recipient.address.slice(recipient.address.lastIndexOf("@") + 1),
+      detail: reply ? `${reply.code} ${reply.text}` : undefined,
+    });
   }
 
   async #record(message: QueuedMessage, results: Results): Promise<void> {
@@ -114,6 +136,7 @@ export class MessageAttempt {
       const next = applyResult(recipient, result, now, retryAt);
       if (next.status === "failed") newlyFailed.push(next);
       logResult(message.id, next, result);
+      this.#publish(message.id, next, result, now);
       return next;
     });
     if (newlyFailed.length > 0) await this.#services.bounces.bounce(message, newlyFailed);

@@ -1,5 +1,6 @@
 import type { Config, DomainPolicy } from "../config/mod.ts";
 import type { DnsResolver } from "../dns/mod.ts";
+import type { MailEvents } from "../observe/mod.ts";
 import type { QueueStore } from "../queue/mod.ts";
 import { MessageAttempt } from "./attempt.ts";
 import { BounceSender } from "./bounce.ts";
@@ -18,6 +19,8 @@ export interface DeliveryDeps {
   readonly dns: DnsResolver;
   readonly clock: { now(): number };
   readonly random?: () => number;
+  /** Where delivery events (attempt, delivered, deferred, bounced) are published. */
+  readonly events?: MailEvents;
   /** Extra CA certificates for outbound TLS verification (tests, private PKI). */
   readonly caCerts?: readonly string[];
   /**
@@ -102,7 +105,7 @@ export function createDeliveryEngine(config: Config, deps: DeliveryDeps): Delive
       now,
       onQueued: () => wakeUp.now(),
     }),
-  }, { retrySchedule: config.queue.retry, now, random });
+  }, { retrySchedule: config.queue.retry, now, random, events: deps.events });
   const running = new Scheduler(deps.queue, (message) => attempt.run(message), {
     concurrency: delivery.concurrency,
     leaseMs: delivery.leaseTime,

@@ -23,3 +23,4 @@ export {
   setupLogging,
 } from "./logging.ts";
 export type { Logger, LogLevel } from "@logtape/logtape";
+export * from "./events.ts";

@@ -27,8 +27,8 @@ export interface ConnectionServices {
   readonly authenticator: Authenticator;
   readonly tlsContext?: tls.SecureContext;
   readonly now: () => number;
-  /** Called after a message is committed (wakes the delivery scheduler). */
-  readonly onQueued?: () => void;
+  /** Called after a message is committed (wakes delivery, publishes the event). */
+  readonly onQueued?: (queued: { id: string; recipients: number }) => void;
 }
 
 /** Per-listener settings of a connection, as plain data. */
@@ -212,10 +212,14 @@ export class SmtpConnection {
   }
 
   async #endMessage(): Promise<Reply> {
+    const id = this.#intake.id ?? "";
     const reply = await this.#intake.finish(this.#envelope());
     if (reply.code === 250) {
       this.#stats.messages++;
-      this.#services.onQueued?.();
+      this.#services.onQueued?.({
+        id,
+        recipients: this.#session.transaction?.recipients.length ?? 0,
+      });
       logger.info("Message {id} queued from {ip}", {
         id: reply.lines[0]?.split(" ").pop(),
         ip: this.peerAddress,
