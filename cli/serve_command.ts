@@ -43,6 +43,38 @@ function onShutdownSignal(listener: (signal: Deno.Signal) => void): () => void {
   return () => removers.splice(0).forEach((remove) => remove());
 }
 
+/** SIGHUP re-reads the config file; an invalid file is reported and the running config stays. */
+function onReloadSignal(
+  path: string | undefined,
+  empath: { reload(config: Config): Promise<unknown> },
+  logger: ReturnType<typeof getLogger>,
+): () => void {
+  const handler = async () => {
+    if (path === undefined) {
+      logger.warn(
+        "SIGHUP ignored: Empath runs on its built-in defaults, there is no file to reload",
+      );
+      return;
+    }
+    try {
+      await empath.reload(await loadConfig(path));
+      logger.info("Configuration {path} reloaded on SIGHUP", { path });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      logger.error("Configuration {path} not reloaded, the running one stays: {message}", {
+        path,
+        message,
+      });
+    }
+  };
+  try {
+    Deno.addSignalListener("SIGHUP", handler);
+    return () => Deno.removeSignalListener("SIGHUP", handler);
+  } catch {
+    return () => {}; // no SIGHUP on this platform
+  }
+}
+
 /**
  * `empath serve`: loads the configuration (refusing an invalid one), sets up logging, starts
  * Empath and runs until SIGINT or SIGTERM stops it.
@@ -59,6 +91,7 @@ export async function serveCommand(options: ServeOptions, io: CliIo): Promise<nu
     source: options.config ?? "the built-in defaults",
   });
   const { startEmpath } = await import("../lib/app.ts");
+  let removeReloadListener = () => {};
   // Listen for signals before starting, so a SIGTERM during startup still stops cleanly.
   let empath: Awaited<ReturnType<typeof startEmpath>> | undefined;
   let stopRequested = false;
@@ -71,14 +104,16 @@ export async function serveCommand(options: ServeOptions, io: CliIo): Promise<nu
     stop();
   });
   try {
-    empath = await startEmpath(config);
+    empath = await startEmpath(config, { configPath: options.config });
     if (stopRequested) stop();
+    removeReloadListener = onReloadSignal(options.config, empath, logger);
     await empath.closed;
   } catch (error) {
     logger.fatal("Empath failed: {error}", { error });
     return EXIT_FAILURE;
   } finally {
     removeSignalListeners();
+    removeReloadListener();
   }
   logger.info("Empath stopped");
   return EXIT_OK;

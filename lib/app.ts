@@ -6,16 +6,18 @@
  * @module
  */
 import type { Config } from "./config/mod.ts";
-import { parseListenAddress } from "./config/mod.ts";
+import { loadConfig, parseListenAddress } from "./config/mod.ts";
 import { CachingResolver, DenoDnsBackend, parseNameServer } from "./dns/mod.ts";
 import { createDeliveryEngine, type DeliveryEngine } from "./delivery/mod.ts";
 import { getLogger, MailEvents } from "./observe/mod.ts";
 import { type ControlServer, startControlServer } from "./control_server.ts";
+import { applyReload, type Reloadable, type ReloadResult } from "./reload.ts";
 import { openKvQueue, type QueueStore } from "./queue/mod.ts";
 import {
   Authenticator,
   type ConnectionServices,
   type ConnectionSnapshot,
+  type ListenerOptions,
   loadTlsContext,
   RelayPolicy,
   SmtpListener,
@@ -39,6 +41,11 @@ export interface Empath extends AsyncDisposable {
   readonly control: { readonly hostname: string; readonly port: number };
   /** Open SMTP connections. */
   connections(): ConnectionSnapshot[];
+  /**
+   * Applies a new, already validated configuration without dropping
+   * connections or queued mail (see lib/reload.ts for what changes live).
+   */
+  reload(config: Config): Promise<ReloadResult>;
   /** Stops accepting, lets open transactions finish (up to `graceMs`), closes the queue. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -55,36 +62,52 @@ export const DEFAULT_GRACE_MS = 10_000;
  * await empath.stop();
  * ```
  */
-export async function startEmpath(config: Config): Promise<Empath> {
+export async function startEmpath(
+  config: Config,
+  options: { configPath?: string } = {},
+): Promise<Empath> {
   const now = () => Date.now();
   const queue = await openQueue(config);
   const dns = buildResolver(config);
   const events = new MailEvents();
   const delivery = createDeliveryEngine(config, { queue, dns, clock: { now }, events });
-  const listeners: SmtpListener[] = [];
+  const listeners = new Map<string, SmtpListener>();
+  const onQueued: ConnectionServices["onQueued"] = ({ id }) => {
+    events.publish({ type: "received", id, at: now() });
+    delivery.wake();
+  };
+  const reloadable: Reloadable = {
+    config,
+    listeners,
+    delivery,
+    buildServices: (next) => buildServices(next, queue, now, onQueued),
+    startListener,
+    updateListener: (listener, next, listen, services) =>
+      listener.update(listenerOptions(next, listen, services).settings, services),
+  };
   let control: ControlServer | undefined;
   try {
-    const services = await buildServices(config, queue, now, ({ id }) => {
-      events.publish({ type: "received", id, at: now() });
-      delivery.wake();
-    });
+    const services = await reloadable.buildServices(config);
     for (const listen of config.listen) {
-      listeners.push(await startListener(config, listen, services));
+      listeners.set(listen.address, await startListener(config, listen, services));
     }
     control = await startControlServer(config, {
       queue,
       delivery,
       dns,
-      connections: () => listeners.flatMap((listener) => listener.connections()),
+      connections: () => [...listeners.values()].flatMap((listener) => listener.connections()),
       events,
+      reload: options.configPath === undefined
+        ? undefined
+        : async () => applyReload(reloadable, await loadConfig(options.configPath)),
     });
   } catch (error) {
-    await Promise.all(listeners.map((listener) => listener.stop(0)));
+    await Promise.all([...listeners.values()].map((listener) => listener.stop(0)));
     await queue.close();
     throw error;
   }
   if (config.delivery.enabled) delivery.start();
-  return runningInstance({ queue, delivery, dns, listeners, control }, config);
+  return runningInstance({ queue, delivery, dns, reloadable, control });
 }
 
 function buildResolver(config: Config): CachingResolver {
@@ -132,19 +155,14 @@ async function buildServices(
   };
 }
 
-async function startListener(
+function listenerOptions(
   config: Config,
   listen: Config["listen"][number],
   services: ConnectionServices,
-): Promise<SmtpListener> {
+): ListenerOptions {
   const { hostname, port } = parseListenAddress(listen.address);
   const { limits, policy } = config;
-  if (listen.starttls && services.tlsContext === undefined) {
-    logger.info("STARTTLS is not offered on listener {name}: no [tls] certificate is configured", {
-      name: listen.name,
-    });
-  }
-  const listener = await SmtpListener.start({
+  return {
     hostname,
     port,
     caps: limits,
@@ -165,7 +183,20 @@ async function startListener(
       },
       timeouts: { ...limits.timeouts, tls: limits.timeouts.tlsHandshake },
     },
-  }, services);
+  };
+}
+
+async function startListener(
+  config: Config,
+  listen: Config["listen"][number],
+  services: ConnectionServices,
+): Promise<SmtpListener> {
+  if (listen.starttls && services.tlsContext === undefined) {
+    logger.info("STARTTLS is not offered on listener {name}: no [tls] certificate is configured", {
+      name: listen.name,
+    });
+  }
+  const listener = await SmtpListener.start(listenerOptions(config, listen, services), services);
   const bound = listener.address;
   logger.info("SMTP listener {name} ready on {hostname}:{port}", { name: listen.name, ...bound });
   return listener;
@@ -175,19 +206,20 @@ interface Parts {
   readonly queue: QueueStore;
   readonly delivery: DeliveryEngine;
   readonly dns: CachingResolver;
-  readonly listeners: SmtpListener[];
+  readonly reloadable: Reloadable;
   readonly control: ControlServer;
 }
 
-function runningInstance(parts: Parts, config: Config): Empath {
-  const { queue, delivery, dns, listeners, control } = parts;
+function runningInstance(parts: Parts): Empath {
+  const { queue, delivery, dns, reloadable, control } = parts;
+  const listeners = () => [...reloadable.listeners.values()];
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => resolveClosed = resolve);
   let stopping: Promise<void> | undefined;
   const stop = (graceMs = DEFAULT_GRACE_MS) => {
     stopping ??= (async () => {
-      logger.info("Stopping: closing {count} listeners", { count: listeners.length });
-      await Promise.all(listeners.map((listener) => listener.stop(graceMs)));
+      logger.info("Stopping: closing {count} listeners", { count: reloadable.listeners.size });
+      await Promise.all(listeners().map((listener) => listener.stop(graceMs)));
       await control.shutdown();
       await delivery.stop();
       await queue.close();
@@ -202,11 +234,14 @@ function runningInstance(parts: Parts, config: Config): Empath {
     delivery,
     dns,
     control: { hostname: control.hostname, port: control.port },
-    listeners: listeners.map((listener, i) => ({
-      name: config.listen[i].name,
-      ...listener.address,
-    })),
-    connections: () => listeners.flatMap((listener) => listener.connections()),
+    get listeners() {
+      return [...reloadable.listeners.entries()].map(([address, listener]) => ({
+        name: reloadable.config.listen.find((l) => l.address === address)?.name ?? address,
+        ...listener.address,
+      }));
+    },
+    connections: () => listeners().flatMap((listener) => listener.connections()),
+    reload: (next) => applyReload(reloadable, next),
     stop,
     [Symbol.asyncDispose]: () => stop(),
   };

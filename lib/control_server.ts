@@ -23,7 +23,7 @@ export interface ControlServer {
 /** The instance parts the control API acts through. */
 export type ControlServices = Pick<
   ControlDeps,
-  "queue" | "delivery" | "dns" | "connections" | "events"
+  "queue" | "delivery" | "dns" | "connections" | "events" | "reload"
 >;
 
 /**

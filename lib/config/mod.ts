@@ -59,3 +59,4 @@ export type {
   TimeoutsConfig,
   TlsConfig,
 } from "./types.ts";
+export * from "./diff.ts";

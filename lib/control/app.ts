@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { createConfigRoutes } from "./config_routes.ts";
 import { createEventRoutes } from "./events_routes.ts";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -60,7 +61,8 @@ export function createControlApp(deps: ControlDeps) {
     .route("/v1/delivery", createDeliveryRoutes(deps))
     .route("/v1/dns", createDnsRoutes(deps))
     .route("/v1/system", createSystemRoutes(deps))
-    .route("/v1/events", createEventRoutes(deps));
+    .route("/v1/events", createEventRoutes(deps))
+    .route("/v1/config", createConfigRoutes(deps));
   return routes;
 }
 

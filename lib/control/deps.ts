@@ -47,6 +47,15 @@ export interface ControlDeps {
   readonly queue: ControlQueue;
   /** The delivery engine. */
   readonly delivery: ControlDelivery;
+  /**
+   * Re-reads and applies the configuration file; rejects with a `ConfigError`
+   * listing every problem (the running configuration stays). Absent when the
+   * daemon runs on built-in defaults.
+   */
+  readonly reload?: () => Promise<{
+    readonly changes: readonly { path: string; before: unknown; after: unknown }[];
+    readonly restartRequired: readonly string[];
+  }>;
   /** Delivery events, streamed by `GET /v1/events`. */
   readonly events: MailEvents;
   /** The DNS cache. */

@@ -166,6 +166,12 @@ export const OPERATIONS: readonly Operation[] = [
   },
   { method: "get", path: "/v1/system", summary: "Version, uptime, deliveries", scope: "read" },
   {
+    method: "post",
+    path: "/v1/config/reload",
+    summary: "Re-read and apply the configuration file; 400 with every problem if invalid",
+    scope: "admin",
+  },
+  {
     method: "get",
     path: "/v1/events",
     summary: "Delivery events as Server-Sent Events, filtered by message id or domain",

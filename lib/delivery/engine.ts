@@ -44,6 +44,12 @@ export interface DeliveryEngine {
   readonly breakers: CircuitBreakers;
   /** Messages being delivered now. */
   readonly inFlight: number;
+  /**
+   * Applies a reloaded configuration: routes, per-domain policies (TLS, rate
+   * limits) and the default rate. Concurrency, timeouts, breaker settings and
+   * lease time keep their start-up values until a restart.
+   */
+  reconfigure(config: Config): void;
   /** Connection reuse counters (hits, misses, idle connections), for metrics. */
   poolStats(): PoolStats;
   /** Per-host connection windows (slow start), for metrics and the control API. */
@@ -64,6 +70,7 @@ export function createDeliveryEngine(config: Config, deps: DeliveryDeps): Delive
   const random = deps.random ?? Math.random;
   const now = () => deps.clock.now();
   const { delivery } = config;
+  let current = config;
   const limiter = new RateLimiter({
     clock: deps.clock,
     defaults: { ratePerSecond: delivery.defaults.rate, burst: delivery.defaults.burst },
@@ -85,17 +92,19 @@ export function createDeliveryEngine(config: Config, deps: DeliveryDeps): Delive
   };
   // Bounces wake the scheduler, which is built after the attempt it runs.
   const wakeUp = { now: () => {} };
+  const routeOptions = (config: Config) => ({
+    routes: config.routes,
+    allowPrivateDestinations: config.delivery.allowPrivateDestinations,
+    mxPort: config.delivery.port,
+  });
+  const routes = new RouteResolver(deps.dns, routeOptions(config));
   const attempt = new MessageAttempt({
     queue: deps.queue,
-    routes: new RouteResolver(deps.dns, {
-      routes: config.routes,
-      allowPrivateDestinations: delivery.allowPrivateDestinations,
-      mxPort: delivery.port,
-    }),
+    routes,
     sender: new DestinationSender(deps.queue, {
       heloName: delivery.heloName ?? config.hostname,
       hostname: config.hostname,
-      policyFor: (domain) => policyFor(config, domain),
+      policyFor: (domain) => policyFor(current, domain),
       timeouts: delivery.timeouts,
       caCerts: deps.caCerts,
     }, { pool, hostLimiter }),
@@ -123,6 +132,21 @@ export function createDeliveryEngine(config: Config, deps: DeliveryDeps): Delive
     breakers,
     get inFlight() {
       return running.inFlight;
+    },
+    reconfigure(next: Config) {
+      const before = rateOverrides(current);
+      current = next;
+      routes.update(routeOptions(next));
+      limiter.setDefaults({
+        ratePerSecond: next.delivery.defaults.rate,
+        burst: next.delivery.defaults.burst,
+      });
+      const after = rateOverrides(next);
+      for (const domain of Object.keys(before)) {
+        if (!(domain in after)) limiter.setLimit(domain, undefined);
+      }
+      for (const [domain, limit] of Object.entries(after)) limiter.setLimit(domain, limit);
+      running.wake();
     },
     poolStats: () => pool.stats(),
     hosts: () => [...hostLimiters.values()].flatMap((limiter) => limiter.snapshot()),

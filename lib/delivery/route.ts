@@ -67,10 +67,15 @@ export interface RouteResolverOptions {
  */
 export class RouteResolver {
   readonly #dns: DnsResolver;
-  readonly #options: RouteResolverOptions;
+  #options: RouteResolverOptions;
 
   constructor(dns: DnsResolver, options: RouteResolverOptions) {
     this.#dns = dns;
+    this.#options = options;
+  }
+
+  /** Replaces the routing options (configuration reload); lookups in progress finish with the old ones. */
+  update(options: RouteResolverOptions): void {
     this.#options = options;
   }
 

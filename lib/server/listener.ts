@@ -40,8 +40,8 @@ export interface ListenerOptions {
  */
 export class SmtpListener {
   readonly #server: Deno.TcpListener;
-  readonly #options: ListenerOptions;
-  readonly #services: ConnectionServices;
+  #options: ListenerOptions;
+  #services: ConnectionServices;
   readonly #limiter: ConnectionLimiter;
   readonly #connections = new Set<SmtpConnection>();
   #stopping = false;
@@ -73,6 +73,15 @@ export class SmtpListener {
   get address(): { hostname: string; port: number } {
     const addr = this.#server.addr;
     return { hostname: addr.hostname, port: addr.port };
+  }
+
+  /**
+   * Applies reloaded settings and services (policy, users, TLS context) to new
+   * connections; open connections finish with the ones they started with.
+   */
+  update(settings: ConnectionSettings, services: ConnectionServices): void {
+    this.#options = { ...this.#options, settings };
+    this.#services = services;
   }
 
   /** Snapshots of the open connections. */

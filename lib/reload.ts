@@ -1,0 +1,99 @@
+/**
+ * Configuration reload for a running instance (SIGHUP, `POST /v1/config/reload`):
+ * the new configuration is already fully validated; this applies what can
+ * change at run time and reports the rest. Part of the composition root.
+ *
+ * @module
+ */
+import { type Config, type ConfigChange, diffConfig, redactConfig } from "./config/mod.ts";
+import type { DeliveryEngine } from "./delivery/mod.ts";
+import { getLogger, ROOT_CATEGORY, setLogLevel } from "./observe/mod.ts";
+import type { ConnectionServices, SmtpListener } from "./server/mod.ts";
+
+const logger = getLogger(["empath", "config"]);
+
+/** Settings that keep their start-up value until a restart. */
+const RESTART_ONLY = [
+  "queue.path",
+  "control.",
+  "dns.",
+  "delivery.concurrency",
+  "delivery.lease_time",
+  "delivery.leaseTime",
+  "delivery.timeouts",
+  "delivery.circuitBreaker",
+  "limits.maxConnections",
+];
+
+/** What a reload changed. */
+export interface ReloadResult {
+  /** Every changed setting (secrets redacted). */
+  readonly changes: readonly ConfigChange[];
+  /** Changed settings that apply only after a restart. */
+  readonly restartRequired: readonly string[];
+}
+
+/** The parts of a running instance a reload touches. */
+export interface Reloadable {
+  config: Config;
+  /** Listeners by their configured address. */
+  readonly listeners: Map<string, SmtpListener>;
+  readonly delivery: DeliveryEngine;
+  buildServices(config: Config): Promise<ConnectionServices>;
+  startListener(
+    config: Config,
+    listen: Config["listen"][number],
+    services: ConnectionServices,
+  ): Promise<SmtpListener>;
+  updateListener(
+    listener: SmtpListener,
+    config: Config,
+    listen: Config["listen"][number],
+    services: ConnectionServices,
+  ): void;
+}
+
+/**
+ * Applies `next` to `target`: relay policy, users, TLS certificates and SMTP
+ * limits for new connections; listeners added, removed or rebound only when
+ * their address changed; routes, per-domain delivery policies and rate limits;
+ * the log level. Builds everything that can fail (TLS files) before changing
+ * anything, so a failed reload leaves the old configuration running.
+ */
+export async function applyReload(target: Reloadable, next: Config): Promise<ReloadResult> {
+  const changes = diffConfig(redactConfig(target.config), redactConfig(next));
+  const services = await target.buildServices(next);
+  const wanted = new Map(next.listen.map((listen) => [listen.address, listen]));
+  const started: [string, SmtpListener][] = [];
+  for (const [address, listen] of wanted) {
+    if (!target.listeners.has(address)) {
+      started.push([address, await target.startListener(next, listen, services)]);
+    }
+  }
+  for (const [address, listener] of [...target.listeners]) {
+    const listen = wanted.get(address);
+    if (listen === undefined) {
+      target.listeners.delete(address);
+      await listener.stop(10_000);
+    } else target.updateListener(listener, next, listen, services);
+  }
+  for (const [address, listener] of started) target.listeners.set(address, listener);
+  target.delivery.reconfigure(next);
+  await setLogLevel(ROOT_CATEGORY, next.observe.log.level).catch(() => {});
+  target.config = next;
+  const restartRequired = changes.map((c) => c.path)
+    .filter((path) => RESTART_ONLY.some((prefix) => path.startsWith(prefix)));
+  for (const change of changes) {
+    logger.info("Config {path} changed: {before} → {after}", {
+      path: change.path,
+      before: JSON.stringify(change.before),
+      after: JSON.stringify(change.after),
+    });
+  }
+  if (restartRequired.length > 0) {
+    logger.warn("Settings that apply after a restart: {paths}", {
+      paths: restartRequired.join(", "),
+    });
+  }
+  return { changes, restartRequired };
+}

@@ -1,0 +1,95 @@
+import assert from "node:assert/strict";
+import { spawnEmpath } from "../support/process.ts";
+import { sendMessage, TestSmtpClient } from "../support/smtp_client.ts";
+import { eventually } from "../support/wait.ts";
+
+const CONFIG = (dir: string, extra = "") => `
+hostname = "reload.empath.test"
+[[listen]]
+address = "127.0.0.1:0"
+[control]
+listen = "127.0.0.1:0"
+token_file = "${dir}/control.token"
+[queue]
+path = "${dir}/queue.kv"
+retry = ["1h"]
+[[routes]]
+domains = ["first.test"]
+kind = "maildir"
+path = "${dir}/first"
+${extra}`;
+
+const LATER_ROUTE = (dir: string) => `
+[[routes]]
+domains = ["later.test"]
+kind = "maildir"
+path = "${dir}/later"
+`;
+
+async function send(port: number, to: string): Promise<void> {
+  await using client = await TestSmtpClient.connect(port);
+  await client.reply();
+  await client.command("EHLO reload.test");
+  const reply = await sendMessage(client, {
+    from: "a@origin.test",
+    to: [to],
+    body: "Subject: r\r\n\r\nx",
+  });
+  assert.equal(reply.code, 250, reply.raw);
+}
+
+const files = (dir: string) => {
+  try {
+    return [...Deno.readDirSync(dir)].length;
+  } catch {
+    return 0;
+  }
+};
+
+Deno.test("reload: SIGHUP adds a route that mail then follows; a broken file is refused and the old config stays", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "empath-reload-" });
+  const configPath = `${dir}/empath.toml`;
+  await Deno.writeTextFile(configPath, CONFIG(dir));
+  const proc = await spawnEmpath({ cwd: dir, config: configPath });
+  try {
+    await send(proc.port, "u@later.test");
+    // Without a route, later.test is looked up in DNS and deferred; nothing lands.
+    await send(proc.port, "u@first.test");
+    await eventually(() => Promise.resolve(files(`${dir}/first/u/new`) === 1));
+    assert.equal(files(`${dir}/later/u/new`), 0);
+
+    await Deno.writeTextFile(configPath, CONFIG(dir, LATER_ROUTE(dir)));
+    proc.child.kill("SIGHUP");
+    await eventually(() =>
+      Promise.resolve(
+        proc.logs.some((l) =>
+          String(l.message).startsWith("Configuration") && String(l.message).includes("reloaded")
+        ),
+      )
+    );
+    await send(proc.port, "v@later.test");
+    await eventually(() => Promise.resolve(files(`${dir}/later/v/new`) === 1));
+
+    const isReady = (l: Record<string, unknown>) =>
+      String(l.message).startsWith("Control API ready");
+    const port = (proc.logs.find(isReady)?.properties as { port: number }).port;
+    const token = (await Deno.readTextFile(`${dir}/control.token`)).trim();
+    await Deno.writeTextFile(
+      configPath,
+      CONFIG(dir, LATER_ROUTE(dir)) + "\n[policy]\nmax_recipients = -3\n",
+    );
+    const refused = await fetch(`http://127.0.0.1:${port}/v1/config/reload`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(refused.status, 400);
+    const body = await refused.json();
+    assert.equal(body.error.code, "invalid_config");
+    assert.ok(body.error.issues.some((i: { path: string }) => i.path === "policy.max_recipients"));
+    await send(proc.port, "w@later.test");
+    await eventually(() => Promise.resolve(files(`${dir}/later/w/new`) === 1));
+  } finally {
+    assert.equal((await proc.stop("SIGTERM")).code, 0);
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+});
