@@ -1,4 +1,6 @@
 // A real control API on 127.0.0.1:0 over memory-backed services, for the `empath control` tests.
+import type { LogLevel } from "@logtape/logtape";
+import { ConfigError } from "../lib/config/mod.ts";
 import { MailEvents } from "../lib/observe/mod.ts";
 import {
   type ControlDeps,
@@ -21,6 +23,10 @@ export interface TestControlServer {
   readonly limiter: RateLimiter;
   readonly breakers: CircuitBreakers;
   readonly events: MailEvents;
+  /** The log levels the API set, root under "". */
+  readonly logLevels: Map<string, LogLevel | null>;
+  /** The next reload's outcome: changes, or a {@linkcode ConfigError} to throw. */
+  reloadResult: { path: string; before: unknown; after: unknown }[] | ConfigError;
   /** Spools a message and returns its id. */
   spool(overrides?: Partial<EnvelopeInit>): Promise<string>;
   [Symbol.asyncDispose](): Promise<void>;
@@ -35,7 +41,30 @@ export async function startTestControlServer(): Promise<TestControlServer> {
     .mx("example.org", [["mx.example.org", 10]])
     .a("mx.example.org", ["192.0.2.1"]);
   const events = new MailEvents();
+  const logLevels = new Map<string, LogLevel | null>([["", "info"]]);
+  const state = {
+    reloadResult: [] as TestControlServer["reloadResult"],
+  };
   const deps: ControlDeps = {
+    reload: () => {
+      const result = state.reloadResult;
+      if (result instanceof ConfigError) return Promise.reject(result);
+      return Promise.resolve({ changes: result, restartRequired: [] });
+    },
+    logging: {
+      levels: () => ({
+        level: logLevels.get("") ?? null,
+        categories: [...logLevels].filter(([name]) => name !== "").map(([category, level]) => ({
+          category,
+          level,
+        })),
+      }),
+      set: (category, level) => {
+        const name = category.join(".");
+        logLevels.set(name === "empath" ? "" : name, level);
+        return Promise.resolve();
+      },
+    },
     queue,
     events,
     delivery: {
@@ -67,6 +96,13 @@ export async function startTestControlServer(): Promise<TestControlServer> {
   const body = new TextEncoder().encode("Subject: test\r\n\r\nHello\r\n");
   return {
     url: `http://127.0.0.1:${port}`,
+    logLevels,
+    get reloadResult() {
+      return state.reloadResult;
+    },
+    set reloadResult(result) {
+      state.reloadResult = result;
+    },
     queue,
     limiter,
     breakers,

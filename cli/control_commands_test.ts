@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { ConfigError } from "../lib/config/mod.ts";
 import { hashToken } from "../lib/control/mod.ts";
 import { runCli } from "./cli.ts";
 import type { CliIo } from "./io.ts";
@@ -241,6 +242,49 @@ Deno.test("runCli() control dns, breaker, connections, flush and config show ans
     );
     assert.match(io.stdout(), expected, args.join(" "));
   }
+});
+
+Deno.test("runCli() control log-level set changes one category and get shows it", async () => {
+  await using server = await startTestControlServer();
+  let io = fakeIo();
+  assert.equal(
+    await runCli(control(server.url, "log-level", "set", "debug", "empath.smtp"), io),
+    0,
+    io.stderr(),
+  );
+  assert.equal(io.stdout(), "Log level of empath.smtp set to debug\n");
+  assert.equal(server.logLevels.get("empath.smtp"), "debug");
+
+  io = fakeIo();
+  assert.equal(await runCli(control(server.url, "log-level", "set", "off"), io), 0, io.stderr());
+  assert.equal(server.logLevels.get(""), null);
+
+  io = fakeIo();
+  assert.equal(await runCli(control(server.url, "log-level", "get"), io), 0, io.stderr());
+  assert.match(io.stdout(), /^CATEGORY +LEVEL\nempath +off\nempath\.smtp +debug\n$/);
+
+  io = fakeIo();
+  assert.equal(await runCli(control(server.url, "log-level", "set", "loud"), io), 1);
+  assert.match(io.stderr(), /level/);
+  assert.equal(server.logLevels.get("empath.smtp"), "debug");
+});
+
+Deno.test("runCli() control config reload prints the changes, or every error and exits 1", async () => {
+  await using server = await startTestControlServer();
+  server.reloadResult = [{ path: "delivery.concurrency", before: 8, after: 16 }];
+  let io = fakeIo();
+  assert.equal(await runCli(control(server.url, "config", "reload"), io), 0, io.stderr());
+  assert.equal(io.stdout(), "Reloaded: 1 setting(s) changed\n  delivery.concurrency\n");
+
+  server.reloadResult = new ConfigError([
+    { path: "policy.max_recipients", message: "must be at least 1" },
+    { path: "listen", message: "required" },
+  ], "/etc/empath.toml");
+  io = fakeIo();
+  assert.equal(await runCli(control(server.url, "config", "reload"), io), 1);
+  assert.match(io.stderr(), /policy\.max_recipients.*must be at least 1/);
+  assert.match(io.stderr(), /listen.*required/);
+  assert.equal(io.stdout(), "");
 });
 
 Deno.test("runCli() control token create prints a token and the entry with its hash, offline", async () => {

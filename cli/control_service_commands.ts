@@ -6,9 +6,15 @@
  * @module
  */
 import type { Command } from "commander";
-import { expectJson } from "./control_client.ts";
+import { ControlApiError, expectJson } from "./control_client.ts";
 import { formatFields, formatTable, formatTime } from "./control_format.ts";
-import { controlAction, type ControlScope, positiveInteger, printJson } from "./control_run.ts";
+import {
+  controlAction,
+  type ControlRun,
+  type ControlScope,
+  positiveInteger,
+  printJson,
+} from "./control_run.ts";
 
 /**
  * Adds `rate-limit`, `breaker`, `dns`, `connections` and `config` to the `control` command.
@@ -42,11 +48,72 @@ export function addServiceCommands(control: Command, scope: ControlScope): void 
         ]),
       ));
     }));
-  control.command("config").description("the running configuration")
-    .command("show")
+  const config = control.command("config").description("the running configuration");
+  config.command("show")
     .description("print the running configuration, secrets redacted, as JSON")
     .action(controlAction(scope, async (run) => {
       printJson(run.io, await expectJson(run.client.v1.system.config.$get()));
+    }));
+  config.command("reload")
+    .description("re-read and apply the configuration file (refused, with every error, if invalid)")
+    .action(controlAction(scope, reloadConfig));
+  addLogLevelCommands(control, scope);
+}
+
+async function reloadConfig(run: ControlRun): Promise<void> {
+  const res = await run.client.v1.config.reload.$post();
+  const body = await res.json() as unknown as ReloadAnswer;
+  if (!res.ok || body.error !== undefined) {
+    // The message of a refused reload already lists every issue, one per line.
+    throw new ControlApiError(res.status, body.error?.message ?? `HTTP ${res.status}`);
+  }
+  if (run.json) return printJson(run.io, body);
+  const changes = body.changes ?? [];
+  const restartRequired = body.restartRequired ?? [];
+  run.io.writeOut(`Reloaded: ${changes.length} setting(s) changed\n`);
+  for (const change of changes) run.io.writeOut(`  ${change.path}\n`);
+  if (restartRequired.length > 0) {
+    run.io.writeOut(`Apply after a restart: ${restartRequired.join(", ")}\n`);
+  }
+}
+
+/** The reload answer: the applied changes, or the refusal with every issue. */
+interface ReloadAnswer {
+  changes?: { path: string }[];
+  restartRequired?: string[];
+  error?: { message: string };
+}
+
+function addLogLevelCommands(control: Command, scope: ControlScope): void {
+  const logLevel = control.command("log-level").description("log levels at run time");
+  logLevel.command("get")
+    .description("show the root level and per-category overrides")
+    .action(controlAction(scope, async (run) => {
+      const levels = await expectJson(run.client.v1.system["log-level"].$get());
+      if (run.json) return printJson(run.io, levels);
+      const { level, categories } = levels as unknown as {
+        level: string | null;
+        categories: { category: string; level: string | null }[];
+      };
+      run.io.writeOut(formatTable(
+        ["CATEGORY", "LEVEL"],
+        [["empath", level ?? "off"], ...categories.map((c) => [c.category, c.level ?? "off"])],
+      ));
+    }));
+  logLevel.command("set")
+    .description("set the level of the root (no category) or of one category, e.g. empath.smtp")
+    .argument("<level>", "trace, debug, info, warning, error, fatal or off")
+    .argument("[category]", "dotted category below empath")
+    .action(controlAction(scope, async (run, command) => {
+      const [level, category] = command.processedArgs as [string, string | undefined];
+      const answer = await expectJson(run.client.v1.system["log-level"].$put({
+        json: {
+          category,
+          level: (level === "off" ? null : level) as "info",
+        },
+      }));
+      if (run.json) return printJson(run.io, answer);
+      run.io.writeOut(`Log level of ${category ?? "empath"} set to ${level}\n`);
     }));
 }
 

@@ -8,7 +8,7 @@
 import type { Config } from "./config/mod.ts";
 import { parseListenAddress, redactConfig } from "./config/mod.ts";
 import { type ControlDeps, createControlApp, openTokenVerifier } from "./control/mod.ts";
-import { getLogger } from "./observe/mod.ts";
+import { getLogger, logLevels, setLogLevel } from "./observe/mod.ts";
 import { VERSION } from "./version.ts";
 
 const logger = getLogger(["empath", "control"]);
@@ -43,6 +43,7 @@ export async function startControlServer(
     ...services,
     config: () => redactConfig(config),
     tokens: verifier,
+    logging: { levels: logLevels, set: setLogLevel },
     maxBody: config.control.maxBody,
     maxMessageSize: config.policy.maxMessageSize,
     hostname: config.hostname,

@@ -81,3 +81,10 @@ export const eventsQuerySchema = z.strictObject({
   id: z.string().min(1).max(64).optional(),
   domain: z.string().min(1).max(255).optional(),
 });
+
+/** Body of `PUT /v1/system/log-level`. */
+export const logLevelBodySchema = z.strictObject({
+  /** Dotted category below the root, e.g. "empath.smtp"; absent = the root level. */
+  category: z.string().regex(/^[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*)*$/).optional(),
+  level: z.enum(["trace", "debug", "info", "warning", "error", "fatal"]).nullable(),
+});

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { MailEvents } from "../observe/mod.ts";
+import type { LogLevel, LogLevels, MailEvents } from "../observe/mod.ts";
 import type { CircuitBreakers, PoolStats, RateLimiter } from "../delivery/mod.ts";
 import type { HostSnapshot } from "../delivery/mod.ts";
 import type { CachingResolver } from "../dns/mod.ts";
@@ -56,6 +56,11 @@ export interface ControlDeps {
     readonly changes: readonly { path: string; before: unknown; after: unknown }[];
     readonly restartRequired: readonly string[];
   }>;
+  /** Runtime log levels (`/v1/system/log-level`); absent when logging is not set up here. */
+  readonly logging?: {
+    levels(): LogLevels | undefined;
+    set(category: readonly string[], level: LogLevel | null): Promise<void>;
+  };
   /** Delivery events, streamed by `GET /v1/events`. */
   readonly events: MailEvents;
   /** The DNS cache. */

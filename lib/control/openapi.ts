@@ -11,6 +11,7 @@ import {
   domainParamSchema,
   eventsQuerySchema,
   listQuerySchema,
+  logLevelBodySchema,
   messageParamSchema,
   rateLimitBodySchema,
 } from "./_schemas.ts";
@@ -165,6 +166,14 @@ export const OPERATIONS: readonly Operation[] = [
     params: domainParamSchema,
   },
   { method: "get", path: "/v1/system", summary: "Version, uptime, deliveries", scope: "read" },
+  { method: "get", path: "/v1/system/log-level", summary: "Log levels in effect", scope: "read" },
+  {
+    method: "put",
+    path: "/v1/system/log-level",
+    summary: "Set the level of the root or of one category at run time",
+    scope: "admin",
+    body: logLevelBodySchema,
+  },
   {
     method: "post",
     path: "/v1/config/reload",

@@ -4,6 +4,9 @@
  *
  * @module
  */
+import { apiError } from "./_errors.ts";
+import { logLevelBodySchema } from "./_schemas.ts";
+import { validate } from "./_validate.ts";
 import { Hono } from "hono";
 import type { ControlVariables } from "./auth.ts";
 import type { ControlDeps } from "./deps.ts";
@@ -20,7 +23,10 @@ import type { ControlDeps } from "./deps.ts";
  * ```
  */
 export function createSystemRoutes(
-  deps: Pick<ControlDeps, "version" | "startedAt" | "now" | "delivery" | "connections" | "config">,
+  deps: Pick<
+    ControlDeps,
+    "version" | "startedAt" | "now" | "delivery" | "connections" | "config" | "logging"
+  >,
 ) {
   return new Hono<{ Variables: ControlVariables }>()
     .get("/", (c) =>
@@ -35,5 +41,18 @@ export function createSystemRoutes(
         },
       }))
     .get("/connections", (c) => c.json({ connections: deps.connections() }))
-    .get("/config", (c) => c.json(deps.config() as Record<string, unknown>));
+    .get("/config", (c) => c.json(deps.config() as Record<string, unknown>))
+    .get("/log-level", (c) => {
+      const levels = deps.logging?.levels();
+      if (levels === undefined) throw apiError(409, "Logging is not set up in this process");
+      return c.json(levels);
+    })
+    .put("/log-level", validate("json", logLevelBodySchema), async (c) => {
+      const { category, level } = c.req.valid("json");
+      if (deps.logging?.levels() === undefined) {
+        throw apiError(409, "Logging is not set up in this process");
+      }
+      await deps.logging.set(category === undefined ? ["empath"] : category.split("."), level);
+      return c.json(deps.logging.levels());
+    });
 }

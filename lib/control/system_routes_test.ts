@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { openFixture, READ_TOKEN } from "./_test_fixture.ts";
+import { createControlApp } from "./app.ts";
+import { ADMIN_TOKEN, openFixture, READ_TOKEN } from "./_test_fixture.ts";
 
 Deno.test("GET /v1/system reports version, uptime and delivery counters", async () => {
   await using fixture = await openFixture();
@@ -37,4 +38,39 @@ Deno.test("GET /v1/system/config returns the redacted configuration", async () =
   const response = await fixture.call("/v1/system/config", { token: READ_TOKEN });
   assert.equal(response.status, 200);
   assert.deepEqual(await response.json(), fixture.deps.config());
+});
+
+Deno.test("GET/PUT /v1/system/log-level read and change levels at run time", async () => {
+  await using fixture = await openFixture();
+  const set: [string[], string | null][] = [];
+  const levels = { level: "info" as const, categories: [] as { category: string; level: null }[] };
+  const app = createControlApp({
+    ...fixture.deps,
+    logging: {
+      levels: () => levels,
+      set: (category, level) => {
+        set.push([[...category], level]);
+        return Promise.resolve();
+      },
+    },
+  });
+  const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
+  const read = await app.request("/v1/system/log-level", { headers: auth });
+  assert.equal(read.status, 200);
+  assert.deepEqual(await read.json(), levels);
+  const put = await app.request("/v1/system/log-level", {
+    method: "PUT",
+    headers: { ...auth, "content-type": "application/json" },
+    body: JSON.stringify({ category: "empath.smtp", level: "debug" }),
+  });
+  assert.equal(put.status, 200);
+  assert.deepEqual(set, [[["empath", "smtp"], "debug"]]);
+  const bad = await app.request("/v1/system/log-level", {
+    method: "PUT",
+    headers: { ...auth, "content-type": "application/json" },
+    body: JSON.stringify({ level: "loud" }),
+  });
+  assert.equal(bad.status, 400);
+  const none = await fixture.call("/v1/system/log-level");
+  assert.equal(none.status, 409, "without logging set up in the process");
 });

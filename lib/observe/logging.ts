@@ -104,6 +104,32 @@ export async function setLogLevel(
   await applyState(currentState);
 }
 
+/** The levels in effect: the root level and every per-category override. */
+export interface LogLevels {
+  readonly level: LogLevel | null;
+  readonly categories: { readonly category: string; readonly level: LogLevel | null }[];
+}
+
+/**
+ * The levels in effect, or `undefined` before {@linkcode setupLogging}.
+ *
+ * @example Usage
+ * ```ts
+ * import { logLevels } from "./logging.ts";
+ * logLevels(); // undefined until logging is set up
+ * ```
+ */
+export function logLevels(): LogLevels | undefined {
+  if (currentState === undefined) return undefined;
+  return {
+    level: currentState.level,
+    categories: [...currentState.categoryLevels.values()].map(({ category, level }) => ({
+      category: category.join("."),
+      level,
+    })),
+  };
+}
+
 async function applyState(state: LoggingState): Promise<void> {
   const overrides = [...state.categoryLevels.values()].map(({ category, level }) => ({
     category,

@@ -17,6 +17,8 @@
 export {
   getLogger,
   type LoggingOptions,
+  type LogLevels,
+  logLevels,
   resetLogging,
   ROOT_CATEGORY,
   setLogLevel,
