@@ -19,7 +19,7 @@ export interface TokenCreateOptions {
   /** The `name` of the `[[control.tokens]]` entry. */
   name: string;
   /** The `scope` of the entry. */
-  scope: "read" | "admin";
+  scope: "read" | "inject" | "admin";
 }
 
 /**
@@ -45,7 +45,7 @@ export function addControlCommands(program: Command, scope: ControlScope): void 
     .description("print a new random token and its [[control.tokens]] entry (offline)")
     .option("--name <name>", "the entry's name", "cli")
     .addOption(
-      new Option("--scope <scope>", "what the token may do").choices(["read", "admin"])
+      new Option("--scope <scope>", "what the token may do").choices(["read", "inject", "admin"])
         .default("admin"),
     )
     .action(async (options: TokenCreateOptions) =>

@@ -23,7 +23,7 @@ function tokenHashValue() {
 const controlTokenSchema = z.strictObject({
   name: textValue("a non-empty token name"),
   hash: tokenHashValue(),
-  scope: choiceValue(["read", "admin"]),
+  scope: choiceValue(["read", "inject", "admin"]),
 });
 
 /** `[control]`: the HTTP control API. */

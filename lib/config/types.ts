@@ -239,8 +239,11 @@ export type RouteConfig = SmtpRouteConfig | LmtpRouteConfig | MaildirRouteConfig
 /** The kinds of route. */
 export type RouteKind = RouteConfig["kind"];
 
-/** What a control API token may do: `read` may only GET, `admin` may do everything. */
-export type ControlScope = "read" | "admin";
+/**
+ * What a control API token may do: `read` may only GET, `inject` may only
+ * `POST /v1/messages` (an application that submits mail), `admin` may do everything.
+ */
+export type ControlScope = "read" | "inject" | "admin";
 
 /** One `[[control.tokens]]` entry: a bearer token, stored as its SHA-256 hash. */
 export interface ControlTokenConfig {

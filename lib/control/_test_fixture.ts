@@ -11,6 +11,7 @@ import type { ControlDelivery, ControlDeps } from "./deps.ts";
 import { hashToken, TokenVerifier } from "./tokens.ts";
 
 export const READ_TOKEN = "read-token-0123456789";
+export const INJECT_TOKEN = "inject-token-0123456789";
 export const ADMIN_TOKEN = "admin-token-0123456789";
 
 export interface Fixture {
@@ -56,6 +57,7 @@ export async function openFixture(
   };
   const tokens = new TokenVerifier([
     { name: "ops", hash: await hashToken(READ_TOKEN), scope: "read" },
+    { name: "app", hash: await hashToken(INJECT_TOKEN), scope: "inject" },
     { name: "root", hash: await hashToken(ADMIN_TOKEN), scope: "admin" },
   ]);
   const events = new MailEvents();

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ADMIN_TOKEN, openFixture, READ_TOKEN } from "./_test_fixture.ts";
+import { ADMIN_TOKEN, INJECT_TOKEN, openFixture, READ_TOKEN } from "./_test_fixture.ts";
 import { OPERATIONS } from "./openapi.ts";
 
 async function errorOf(response: Response): Promise<{ code: string; message: string }> {
@@ -65,6 +65,32 @@ Deno.test("createControlApp() lets a read token GET but not change anything", as
   }
   assert.ok(await fixture.queue.get(id));
   assert.equal(fixture.wakes(), 0);
+});
+
+Deno.test("createControlApp() lets an inject token submit mail and nothing else", async () => {
+  await using fixture = await openFixture();
+  const id = await fixture.spool();
+  const submitted = await fixture.call("/v1/messages?from=a@example.org&to=b@example.net", {
+    method: "POST",
+    token: INJECT_TOKEN,
+    headers: { "Content-Type": "message/rfc822" },
+    body: "Subject: hi\r\n\r\nHello\r\n",
+  });
+  assert.equal(submitted.status, 202, await submitted.clone().text());
+  for (
+    const [method, path] of [
+      ["GET", "/v1/queue"],
+      ["GET", `/v1/queue/${id}`],
+      ["DELETE", `/v1/queue/${id}`],
+      ["POST", "/v1/delivery/process"],
+      ["GET", "/v1/system/config"],
+    ]
+  ) {
+    const response = await fixture.call(path, { method, token: INJECT_TOKEN });
+    assert.equal(response.status, 403, `${method} ${path}`);
+    assert.match((await errorOf(response)).message, /scope "inject"/);
+  }
+  assert.ok(await fixture.queue.get(id));
 });
 
 Deno.test("createControlApp() lets an admin token change things", async () => {

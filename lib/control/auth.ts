@@ -14,6 +14,9 @@ const READ_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD"]);
 
 const BEARER_REGEXP = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
 
+/** The one route an `inject` token may use. */
+const INJECT_PATH = "/v1/messages";
+
 /** The same text for a missing, malformed or unknown token. */
 const UNAUTHORIZED_MESSAGE = "A valid bearer token is required";
 
@@ -32,7 +35,8 @@ export interface ControlAuthOptions {
 /**
  * Requires `Authorization: Bearer <token>`. A missing, malformed or unknown
  * token gets the same `401` (the token is hashed and compared either way); a
- * `read` token on anything but GET/HEAD gets `403`.
+ * `read` token on anything but GET/HEAD, or an `inject` token on anything but
+ * `POST /v1/messages`, gets `403`.
  *
  * @param options The token verifier.
  * @returns The middleware; it sets `identity` on the context.
@@ -62,10 +66,25 @@ export function controlAuth(
     const match = BEARER_REGEXP.exec(c.req.header("Authorization") ?? "");
     const identity = await tokens.verify(match?.[1]);
     if (identity === undefined) throw apiError(401, UNAUTHORIZED_MESSAGE);
-    if (identity.scope !== "admin" && !READ_METHODS.has(c.req.method)) {
-      throw apiError(403, `Token "${identity.name}" has scope "read": it may only use GET`);
-    }
+    const denied = forbidden(identity, c.req.method, c.req.path);
+    if (denied !== undefined) throw apiError(403, denied);
     c.set("identity", identity);
     await next();
   };
+}
+
+/** Why `identity` may not make this request, or `undefined` if it may. */
+function forbidden(identity: TokenIdentity, method: string, path: string): string | undefined {
+  switch (identity.scope) {
+    case "admin":
+      return undefined;
+    case "read":
+      return READ_METHODS.has(method)
+        ? undefined
+        : `Token "${identity.name}" has scope "read": it may only use GET`;
+    case "inject":
+      return method === "POST" && path.replace(/\/+$/, "") === INJECT_PATH
+        ? undefined
+        : `Token "${identity.name}" has scope "inject": it may only use POST ${INJECT_PATH}`;
+  }
 }
