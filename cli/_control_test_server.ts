@@ -8,7 +8,7 @@ import {
   hashToken,
   TokenVerifier,
 } from "../lib/control/mod.ts";
-import { CircuitBreakers, RateLimiter } from "../lib/delivery/mod.ts";
+import { BounceSender, CircuitBreakers, RateLimiter } from "../lib/delivery/mod.ts";
 import { CachingResolver } from "../lib/dns/mod.ts";
 import { FakeDnsBackend } from "../lib/dns/testing.ts";
 import { type EnvelopeInit, openMemoryQueue, type QueueStore } from "../lib/queue/mod.ts";
@@ -41,6 +41,7 @@ export async function startTestControlServer(): Promise<TestControlServer> {
     .mx("example.org", [["mx.example.org", 10]])
     .a("mx.example.org", ["192.0.2.1"]);
   const events = new MailEvents();
+  const bounces = new BounceSender(queue, { hostname: "mx.example.test", now: () => clock.now() });
   const logLevels = new Map<string, LogLevel | null>([["", "info"]]);
   const state = {
     reloadResult: [] as TestControlServer["reloadResult"],
@@ -74,6 +75,7 @@ export async function startTestControlServer(): Promise<TestControlServer> {
       wake: () => {},
       poolStats: () => ({ hits: 0, misses: 0, resetFailures: 0, expired: 0, size: 0 }),
       hosts: () => [],
+      bounceUndelivered: (message, reason) => bounces.bounceUndelivered(message, reason),
     },
     dns: new CachingResolver(backend, { clock }),
     connections: () => [],

@@ -244,6 +244,22 @@ Deno.test("runCli() control dns, breaker, connections, flush and config show ans
   }
 });
 
+Deno.test("runCli() control queue delete --bounce notifies the sender with a DSN", async () => {
+  await using server = await startTestControlServer();
+  const id = await server.spool({ recipients: ["a@example.org"] });
+  const io = fakeIo();
+  assert.equal(
+    await runCli(control(server.url, "queue", "delete", "--bounce", id), io),
+    0,
+    io.stderr(),
+  );
+  assert.equal(io.stdout(), `Deleted message ${id}, sender notified\n`);
+  const { messages } = await server.queue.list({}, { limit: 10 });
+  assert.deepEqual(messages.map((m) => [m.reversePath, m.recipients[0].address]), [
+    ["", "sender@example.test"],
+  ]);
+});
+
 Deno.test("runCli() control log-level set changes one category and get shows it", async () => {
   await using server = await startTestControlServer();
   let io = fakeIo();

@@ -44,6 +44,7 @@ interface ActionOptions {
   sender?: string;
   dryRun?: boolean;
   yes?: boolean;
+  bounce?: boolean;
 }
 
 /**
@@ -103,7 +104,11 @@ export function addQueueCommands(control: Command, scope: ControlScope): void {
 }
 
 function addActionCommand(queue: Command, scope: ControlScope, action: QueueAction): void {
-  queue.command(action)
+  const command = queue.command(action);
+  if (action === "delete") {
+    command.option("--bounce", "tell the senders: bounce the undelivered recipients first");
+  }
+  command
     .description(`${action} one message by id, or every message matching --domain/--sender/--state`)
     .argument("[id]", "the message id")
     .addOption(new Option("--state <state>", "bulk: messages in this state").choices(STATES))
@@ -119,7 +124,7 @@ function addActionCommand(queue: Command, scope: ControlScope, action: QueueActi
       if (id !== undefined && isBulk) {
         command.error(`error: give either a message id or --domain/--sender/--state, not both`);
       }
-      if (id !== undefined) return singleAction(run, action, id);
+      if (id !== undefined) return singleAction(run, action, id, options.bounce === true);
       if (!isBulk) command.error(`error: give a message id or --domain/--sender/--state`);
       return bulkAction(run, command, action);
     }));
@@ -162,13 +167,20 @@ async function listMessages(run: ControlRun, options: ListOptions): Promise<void
   if (page.cursor !== undefined) run.io.writeOut(`\nMore: --cursor ${page.cursor}\n`);
 }
 
-async function singleAction(run: ControlRun, action: QueueAction, id: string): Promise<void> {
+async function singleAction(
+  run: ControlRun,
+  action: QueueAction,
+  id: string,
+  bounce: boolean,
+): Promise<void> {
   const param = { param: { id } };
   const messages = run.client.v1.queue[":id"];
   if (action === "delete") {
-    const answer = await expectJson(messages.$delete(param));
+    const answer = await expectJson(
+      messages.$delete({ ...param, query: { bounce: String(bounce) as "true" | "false" } }),
+    );
     if (run.json) printJson(run.io, answer);
-    else run.io.writeOut(`Deleted message ${id}\n`);
+    else run.io.writeOut(`Deleted message ${id}${answer.bounced ? ", sender notified" : ""}\n`);
     return;
   }
   const answer = await expectJson(
@@ -188,10 +200,14 @@ async function singleAction(run: ControlRun, action: QueueAction, id: string): P
 }
 
 async function bulkAction(run: ControlRun, command: Command, action: QueueAction) {
-  const { state, domain, sender, dryRun, yes } = command.opts<ActionOptions>();
+  const { state, domain, sender, dryRun, yes, bounce } = command.opts<ActionOptions>();
   const filter = { state: state as "queued" | "held" | undefined, domain, sender };
   const post = (dry_run: boolean) =>
-    expectJson(run.client.v1.queue[action].$post({ json: { ...filter, dry_run } }));
+    action === "delete"
+      ? expectJson(
+        run.client.v1.queue.delete.$post({ json: { ...filter, dry_run, bounce: bounce === true } }),
+      )
+      : expectJson(run.client.v1.queue[action].$post({ json: { ...filter, dry_run } }));
   if (!dryRun && !yes) {
     const preview = await post(true);
     if (preview.matched === 0) {
@@ -226,6 +242,9 @@ async function bulkAction(run: ControlRun, command: Command, action: QueueAction
   if (result.sample.length > 0) {
     const more = result.matched > result.sample.length ? " …" : "";
     run.io.writeOut(`  ${result.sample.join(" ")}${more}\n`);
+  }
+  if (result.bounced !== undefined && result.applied) {
+    run.io.writeOut(`Bounces queued: ${result.bounced}\n`);
   }
 }
 

@@ -48,6 +48,16 @@ export const bulkBodySchema = z.strictObject({
   dry_run: z.boolean().default(false),
 });
 
+/** Body of `POST /v1/queue/delete`: a bulk filter, and whether to bounce to the senders. */
+export const bulkDeleteBodySchema = bulkBodySchema.extend({
+  bounce: z.boolean().default(false),
+});
+
+/** Query of `DELETE /v1/queue/:id`: `?bounce=true` tells the sender (RFC 3464 DSN). */
+export const deleteQuerySchema = z.object({
+  bounce: z.enum(["true", "false"]).default("false").transform((value) => value === "true"),
+});
+
 /** Path of the single-message routes. */
 export const messageParamSchema = z.object({ id: z.string().min(1) });
 

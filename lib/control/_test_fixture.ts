@@ -1,6 +1,6 @@
 // A control app over real memory-backed services, for the route tests.
 import { MailEvents } from "../observe/mod.ts";
-import { CircuitBreakers, RateLimiter } from "../delivery/mod.ts";
+import { BounceSender, CircuitBreakers, RateLimiter } from "../delivery/mod.ts";
 import { CachingResolver } from "../dns/mod.ts";
 import { FakeDnsBackend } from "../dns/testing.ts";
 import { openMemoryQueue, type QueueStore } from "../queue/mod.ts";
@@ -47,6 +47,7 @@ export async function openFixture(
     .a("mx.example.org", ["192.0.2.1"]);
   const dns = new CachingResolver(backend, { clock });
   let wakes = 0;
+  const bounces = new BounceSender(queue, { hostname: "mx.example.test", now: () => clock.now() });
   const delivery: ControlDelivery = {
     limiter,
     breakers,
@@ -54,6 +55,7 @@ export async function openFixture(
     wake: () => void wakes++,
     poolStats: () => ({ hits: 1, misses: 2, resetFailures: 0, expired: 0, size: 0 }),
     hosts: () => [{ host: "mx.example.org", active: 1, limit: 4 }],
+    bounceUndelivered: (message, reason) => bounces.bounceUndelivered(message, reason),
   };
   const tokens = new TokenVerifier([
     { name: "ops", hash: await hashToken(READ_TOKEN), scope: "read" },

@@ -9,7 +9,7 @@ import type { LogLevel, LogLevels, MailEvents } from "../observe/mod.ts";
 import type { CircuitBreakers, PoolStats, RateLimiter } from "../delivery/mod.ts";
 import type { HostSnapshot } from "../delivery/mod.ts";
 import type { CachingResolver } from "../dns/mod.ts";
-import type { QueueStore } from "../queue/mod.ts";
+import type { QueuedMessage, QueueStore } from "../queue/mod.ts";
 import type { ConnectionSnapshot } from "../server/mod.ts";
 import type { TokenIdentity } from "./tokens.ts";
 
@@ -33,6 +33,11 @@ export interface ControlDelivery {
   poolStats(): PoolStats;
   /** Per-host connection windows. */
   hosts(): HostSnapshot[];
+  /**
+   * Bounces the undelivered recipients of a message to its sender with `reason`;
+   * whether a bounce was queued (never for a null sender).
+   */
+  bounceUndelivered(message: QueuedMessage, reason: string): Promise<boolean>;
 }
 
 /** Checks bearer tokens (a `TokenVerifier` fits). */

@@ -8,6 +8,8 @@ import { z } from "zod";
 import {
   breakerParamSchema,
   bulkBodySchema,
+  bulkDeleteBodySchema,
+  deleteQuerySchema,
   domainParamSchema,
   eventsQuerySchema,
   listQuerySchema,
@@ -60,7 +62,7 @@ export const OPERATIONS: readonly Operation[] = [
   BULK("retry"),
   BULK("hold"),
   BULK("release"),
-  BULK("delete"),
+  { ...BULK("delete"), body: bulkDeleteBodySchema },
   {
     method: "get",
     path: "/v1/queue/:id",
@@ -86,9 +88,10 @@ export const OPERATIONS: readonly Operation[] = [
   {
     method: "delete",
     path: "/v1/queue/:id",
-    summary: "Delete a message",
+    summary: "Delete a message; with ?bounce=true, first bounce its undelivered recipients",
     scope: "admin",
     params: messageParamSchema,
+    query: deleteQuerySchema,
   },
   {
     method: "post",

@@ -21,6 +21,20 @@ const BULK_PAGE = 500;
 /** The actions on one message. */
 export type QueueAction = "hold" | "release" | "retry" | "delete";
 
+/** Why an operator-deleted message is bounced, in the DSN. */
+export const DELETED_REASON = "Deleted from the queue by the postmaster";
+
+/** Options of {@linkcode applyAction} and {@linkcode applyBulk}. */
+export interface ActionOptions {
+  /** The current time, in milliseconds. */
+  now: number;
+  /**
+   * For `delete`: bounce the undelivered recipients to the sender first;
+   * resolves whether a bounce was queued.
+   */
+  bounce?: (message: QueuedMessage) => Promise<boolean>;
+}
+
 /** The answer of {@linkcode applyBulk}. */
 export interface BulkResult {
   /** Messages that matched the filter. */
@@ -31,6 +45,8 @@ export interface BulkResult {
   applied: boolean;
   /** Messages changed (skipped ones were in delivery, gone, or already in that state). */
   changed: number;
+  /** For a delete with bounces: the bounces queued. */
+  bounced?: number;
 }
 
 /**
@@ -38,21 +54,19 @@ export interface BulkResult {
  *
  * @param queue The queue.
  * @param action What to do.
- * @param options `id` of the message and `now`, the current time.
- * @returns The message after the action (`undefined` after `delete`), and whether it changed.
+ * @param options `id` of the message, `now`, the current time, and for `delete` the bounce.
+ * @returns The message after the action (`undefined` after `delete`), whether it
+ * changed, and after a `delete` with `bounce` whether a bounce was queued.
  * @throws {HTTPException} 404 if there is no such message, 409 if it is being delivered
- * (hold, retry) or held (retry), or if it keeps changing under us.
+ * (hold, retry, delete with bounce) or held (retry), or if it keeps changing under us.
  */
 export async function applyAction(
   queue: ControlQueue,
   action: QueueAction,
-  options: { id: string; now: number },
-): Promise<{ message?: QueuedMessage; changed: boolean }> {
+  options: ActionOptions & { id: string },
+): Promise<{ message?: QueuedMessage; changed: boolean; bounced?: boolean }> {
   const { id, now } = options;
-  if (action === "delete") {
-    if (!(await queue.delete(id))) throw notFound(id);
-    return { changed: true };
-  }
+  if (action === "delete") return await deleteMessage(queue, id, options);
   for (let attempt = 0; attempt < MAX_UPDATE_TRIES; attempt++) {
     const message = await queue.get(id);
     if (message === undefined) throw notFound(id);
@@ -77,7 +91,7 @@ export async function applyAction(
 export async function applyBulk(
   queue: ControlQueue,
   action: QueueAction,
-  options: { filter: ListFilter; dryRun: boolean; now: number },
+  options: ActionOptions & { filter: ListFilter; dryRun: boolean },
 ): Promise<BulkResult> {
   const ids: string[] = [];
   let cursor: string | undefined;
@@ -87,10 +101,13 @@ export async function applyBulk(
     cursor = page.cursor;
   } while (cursor !== undefined);
   let changed = 0;
+  let bounced = 0;
   if (!options.dryRun) {
     for (const id of ids) {
       try {
-        if ((await applyAction(queue, action, { id, now: options.now })).changed) changed++;
+        const result = await applyAction(queue, action, { ...options, id });
+        if (result.changed) changed++;
+        if (result.bounced) bounced++;
       } catch (error) {
         if (!isSkippable(error)) throw error;
       }
@@ -101,7 +118,38 @@ export async function applyBulk(
     sample: ids.slice(0, SAMPLE_SIZE),
     applied: !options.dryRun,
     changed,
+    ...(options.bounce === undefined ? {} : { bounced }),
   };
+}
+
+/**
+ * Deletes one message; with `bounce`, first bounces its undelivered recipients
+ * (refused while it is in delivery, whose outcome the bounce would contradict;
+ * held meanwhile so no worker starts one). The bounce is queued before the delete: a crash between the two leaves the
+ * message, never a deletion nobody was told about.
+ */
+async function deleteMessage(
+  queue: ControlQueue,
+  id: string,
+  options: ActionOptions,
+): Promise<{ changed: boolean; bounced?: boolean }> {
+  if (options.bounce === undefined) {
+    if (!(await queue.delete(id))) throw notFound(id);
+    return { changed: true };
+  }
+  // Hold it first (a revision-checked update), so no worker leases it while the bounce is queued.
+  let message: QueuedMessage | undefined;
+  for (let attempt = 0; attempt < MAX_UPDATE_TRIES && message === undefined; attempt++) {
+    const current = await queue.get(id);
+    if (current === undefined) throw notFound(id);
+    if (current.lease !== undefined && current.lease.until > options.now) throw inDelivery(id);
+    const held = { ...current, state: "held" as const };
+    if (current.state === "held" || await queue.update(held)) message = current;
+  }
+  if (message === undefined) throw apiError(409, `Message "${id}" kept changing: try again`);
+  const bounced = await options.bounce(message);
+  if (!(await queue.delete(id))) throw notFound(id);
+  return { changed: true, bounced };
 }
 
 /** The changed record, or `undefined` if the action has nothing to do. */

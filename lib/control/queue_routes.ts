@@ -5,12 +5,24 @@
  * @module
  */
 import { Hono } from "hono";
-import { isMessageId, type ListFilter } from "../queue/mod.ts";
+import { isMessageId, type ListFilter, type QueuedMessage } from "../queue/mod.ts";
 import type { ControlVariables } from "./auth.ts";
 import type { ControlDeps } from "./deps.ts";
-import { applyAction, applyBulk, type QueueAction } from "./queue_actions.ts";
+import {
+  type ActionOptions,
+  applyAction,
+  applyBulk,
+  DELETED_REASON,
+  type QueueAction,
+} from "./queue_actions.ts";
 import { apiError } from "./_errors.ts";
-import { bulkBodySchema, listQuerySchema, messageParamSchema } from "./_schemas.ts";
+import {
+  bulkBodySchema,
+  bulkDeleteBodySchema,
+  deleteQuerySchema,
+  listQuerySchema,
+  messageParamSchema,
+} from "./_schemas.ts";
 import { validate } from "./_validate.ts";
 import { explainMessage } from "./why.ts";
 
@@ -32,9 +44,14 @@ export function createQueueRoutes(
   deps: Pick<ControlDeps, "queue" | "delivery" | "now" | "events">,
 ) {
   const { queue, delivery } = deps;
-  const act = async (action: QueueAction, id: string) => {
+  const bounce = (message: QueuedMessage) => delivery.bounceUndelivered(message, DELETED_REASON);
+  const act = async (action: QueueAction, id: string, options: { bounce?: boolean } = {}) => {
     if (!isMessageId(id)) throw apiError(404, `No message "${id}" in the queue`);
-    const result = await applyAction(queue, action, { id, now: deps.now() });
+    const result = await applyAction(queue, action, {
+      id,
+      now: deps.now(),
+      ...(options.bounce ? { bounce } : {}),
+    });
     if (result.changed && (action === "retry" || action === "release")) delivery.wake();
     const type = ({ hold: "held", release: "released", delete: "deleted" } as const)[
       action as "hold" | "release" | "delete"
@@ -42,7 +59,7 @@ export function createQueueRoutes(
     if (result.changed && type !== undefined) deps.events.publish({ type, id, at: deps.now() });
     return result;
   };
-  const bulk = (action: QueueAction) =>
+  const bulk = (action: Exclude<QueueAction, "delete">) =>
     new Hono().post("/", validate("json", bulkBodySchema), async (c) => {
       const { dry_run: dryRun, ...filter } = c.req.valid("json");
       const result = await applyBulk(queue, action, { filter, dryRun, now: deps.now() });
@@ -69,7 +86,13 @@ export function createQueueRoutes(
     .route("/retry", bulk("retry"))
     .route("/hold", bulk("hold"))
     .route("/release", bulk("release"))
-    .route("/delete", bulk("delete"))
+    .post("/delete", validate("json", bulkDeleteBodySchema), async (c) => {
+      const { dry_run: dryRun, bounce: withBounce, ...filter } = c.req.valid("json");
+      const options: ActionOptions = { now: deps.now(), ...(withBounce ? { bounce } : {}) };
+      const result = await applyBulk(queue, "delete", { ...options, filter, dryRun });
+      if ((result.bounced ?? 0) > 0) delivery.wake();
+      return c.json(result);
+    })
     .get("/:id", validate("param", messageParamSchema), async (c) => {
       const { id } = c.req.valid("param");
       const message = isMessageId(id) ? await queue.get(id) : undefined;
@@ -96,11 +119,16 @@ export function createQueueRoutes(
         "Content-Length": String(message.size),
       });
     })
-    .delete("/:id", validate("param", messageParamSchema), async (c) => {
-      const { id } = c.req.valid("param");
-      await act("delete", id);
-      return c.json({ id, deleted: true });
-    })
+    .delete(
+      "/:id",
+      validate("param", messageParamSchema),
+      validate("query", deleteQuerySchema),
+      async (c) => {
+        const { id } = c.req.valid("param");
+        const { bounced } = await act("delete", id, { bounce: c.req.valid("query").bounce });
+        return c.json({ id, deleted: true, bounced: bounced ?? false });
+      },
+    )
     .post("/:id/retry", validate("param", messageParamSchema), async (c) => {
       const { message, changed } = await act("retry", c.req.valid("param").id);
       return c.json({ message, changed });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { patternBytes, spoolMessage } from "../queue/testing.ts";
+import { patternBytes, readAll, spoolMessage } from "../queue/testing.ts";
 import { openFixture, READ_TOKEN } from "./_test_fixture.ts";
 
 Deno.test("GET /v1/queue pages through messages with a cursor", async () => {
@@ -98,9 +98,77 @@ Deno.test("DELETE /v1/queue/:id removes the message, then answers 404", async ()
   const id = await fixture.spool();
   const response = await fixture.call(`/v1/queue/${id}`, { method: "DELETE" });
   assert.equal(response.status, 200);
-  assert.deepEqual(await response.json(), { id, deleted: true });
+  assert.deepEqual(await response.json(), { id, deleted: true, bounced: false });
   assert.equal(await fixture.queue.get(id), undefined);
   assert.equal((await fixture.call(`/v1/queue/${id}`, { method: "DELETE" })).status, 404);
+});
+
+Deno.test("DELETE /v1/queue/:id?bounce=true tells the sender about the undelivered recipients only", async () => {
+  await using fixture = await openFixture();
+  const id = await fixture.spool(undefined, {
+    recipients: ["done@example.org", "waiting@example.org"],
+  });
+  const message = (await fixture.queue.get(id))!;
+  const [done, waiting] = message.recipients;
+  assert.ok(
+    await fixture.queue.update({
+      ...message,
+      recipients: [{ ...done, status: "delivered" }, { ...waiting, status: "deferred" }],
+    }),
+  );
+  const response = await fixture.call(`/v1/queue/${id}?bounce=true`, { method: "DELETE" });
+  assert.equal(response.status, 200);
+  assert.deepEqual(await response.json(), { id, deleted: true, bounced: true });
+  assert.equal(await fixture.queue.get(id), undefined);
+
+  const { messages } = await fixture.queue.list({}, { limit: 10 });
+  assert.equal(messages.length, 1);
+  const [bounce] = messages;
+  assert.equal(bounce.reversePath, "");
+  assert.deepEqual(bounce.recipients.map((r) => r.address), ["sender@example.test"]);
+  const text = new TextDecoder().decode(await readAll(fixture.queue.readBody(bounce.id)));
+  assert.match(text, /Final-Recipient: rfc822; ?waiting@example\.org/);
+  assert.match(text, /Status: 5\.0\.0/);
+  assert.match(text, /Deleted from the queue by the postmaster/);
+  assert.doesNotMatch(text, /Final-Recipient: rfc822; ?done@example\.org/);
+});
+
+Deno.test("DELETE /v1/queue/:id?bounce=true sends nothing for a null sender, refuses a leased message", async () => {
+  await using fixture = await openFixture();
+  const nullSender = await fixture.spool(undefined, { reversePath: "" });
+  let response = await fixture.call(`/v1/queue/${nullSender}?bounce=true`, { method: "DELETE" });
+  assert.deepEqual(await response.json(), { id: nullSender, deleted: true, bounced: false });
+  assert.equal(await fixture.queue.count(), 0);
+
+  const leased = await fixture.spool();
+  const message = (await fixture.queue.get(leased))!;
+  const until = fixture.clock.now() + 60_000;
+  assert.ok(await fixture.queue.update({ ...message, lease: { owner: "w1", until } }));
+  response = await fixture.call(`/v1/queue/${leased}?bounce=true`, { method: "DELETE" });
+  assert.equal(response.status, 409);
+  assert.equal((await fixture.queue.get(leased))?.state, "queued");
+  assert.equal(await fixture.queue.count(), 1);
+
+  response = await fixture.call(`/v1/queue/${leased}?bounce=maybe`, { method: "DELETE" });
+  assert.equal(response.status, 400);
+});
+
+Deno.test("POST /v1/queue/delete with bounce counts the bounces it queued", async () => {
+  await using fixture = await openFixture();
+  await fixture.spool();
+  await fixture.spool();
+  await fixture.spool(undefined, { reversePath: "" });
+  const response = await fixture.call("/v1/queue/delete", {
+    method: "POST",
+    json: { domain: "example.org", bounce: true },
+  });
+  assert.equal(response.status, 200);
+  const result = await response.json();
+  assert.equal(result.changed, 3);
+  assert.equal(result.bounced, 2);
+  const { messages } = await fixture.queue.list({}, { limit: 10 });
+  assert.deepEqual(messages.map((m) => m.reversePath), ["", ""]);
+  assert.ok(fixture.wakes() >= 1);
 });
 
 Deno.test("POST /v1/queue/:id/hold takes the message off due(); release puts it back", async () => {

@@ -31,8 +31,15 @@ export class BounceSender {
     this.#options = options;
   }
 
-  /** Queues a bounce to the sender of `message` for `failed` recipients. */
-  async bounce(message: QueuedMessage, failed: RecipientState[]): Promise<void> {
+  /**
+   * Queues a bounce to the sender of `message` for `failed` recipients.
+   *
+   * @param message The message that failed.
+   * @param failed Its recipients to report.
+   * @param reason Why, when no remote reply explains it (an operator deleted the
+   *   message): reported as status 5.0.0 with `Diagnostic-Code: X-Empath; <reason>`.
+   */
+  async bounce(message: QueuedMessage, failed: RecipientState[], reason?: string): Promise<void> {
     if (!shouldBounce(message.reversePath)) {
       logger.info("No bounce for {id}: null or daemon sender", { id: message.id });
       return;
@@ -45,21 +52,25 @@ export class BounceSender {
         reversePath: message.reversePath,
         receivedFrom: { ip: message.receivedFrom.ip, helo: message.receivedFrom.helo },
       },
-      recipients: failed.map((recipient) => ({
-        address: recipient.address,
-        action: "failed" as const,
-        status: recipient.lastReply?.enhanced?.startsWith("5")
-          ? recipient.lastReply.enhanced
-          : "5.0.0",
-        diagnostic: recipient.lastReply
-          ? {
-            code: recipient.lastReply.code,
-            enhanced: recipient.lastReply.enhanced,
-            lines: [recipient.lastReply.text],
+      recipients: failed.map((recipient) =>
+        reason !== undefined
+          ? { address: recipient.address, action: "failed" as const, status: "5.0.0", reason }
+          : {
+            address: recipient.address,
+            action: "failed" as const,
+            status: recipient.lastReply?.enhanced?.startsWith("5")
+              ? recipient.lastReply.enhanced
+              : "5.0.0",
+            diagnostic: recipient.lastReply
+              ? {
+                code: recipient.lastReply.code,
+                enhanced: recipient.lastReply.enhanced,
+                lines: [recipient.lastReply.text],
+              }
+              : undefined,
+            lastAttemptAt: recipient.lastReply?.at,
           }
-          : undefined,
-        lastAttemptAt: recipient.lastReply?.at,
-      })),
+      ),
       originalHeaders: await this.#headers(message.id),
       arrivalDate: message.createdAt,
       now,
@@ -80,6 +91,22 @@ export class BounceSender {
       await spool.abort();
       throw error;
     }
+  }
+
+  /**
+   * Bounces the recipients of `message` not yet delivered or failed, with
+   * `reason` (an operator deletes the message).
+   *
+   * @returns Whether a bounce was queued: not for a null or daemon sender, nor
+   *   when every recipient is already done.
+   */
+  async bounceUndelivered(message: QueuedMessage, reason: string): Promise<boolean> {
+    const undelivered = message.recipients.filter((recipient) =>
+      recipient.status === "pending" || recipient.status === "deferred"
+    );
+    if (undelivered.length === 0 || !shouldBounce(message.reversePath)) return false;
+    await this.bounce(message, undelivered, reason);
+    return true;
   }
 
   /** The original message's header block, read from the queue (bounded). */

@@ -1,7 +1,7 @@
 import type { Config, DomainPolicy } from "../config/mod.ts";
 import type { DnsResolver } from "../dns/mod.ts";
 import type { MailEvents } from "../observe/mod.ts";
-import type { QueueStore } from "../queue/mod.ts";
+import type { QueuedMessage, QueueStore } from "../queue/mod.ts";
 import { MessageAttempt } from "./attempt.ts";
 import { BounceSender } from "./bounce.ts";
 import { CircuitBreakers } from "./circuit_breaker.ts";
@@ -54,6 +54,14 @@ export interface DeliveryEngine {
   poolStats(): PoolStats;
   /** Per-host connection windows (slow start), for metrics and the control API. */
   hosts(): HostSnapshot[];
+  /**
+   * Bounces the recipients of `message` not yet delivered or failed to its
+   * sender, with `reason` (an operator deletes the message).
+   *
+   * @returns Whether a bounce was queued (not for a null or daemon sender, nor
+   *   when every recipient is already done).
+   */
+  bounceUndelivered(message: QueuedMessage, reason: string): Promise<boolean>;
 }
 
 /**
@@ -98,6 +106,11 @@ export function createDeliveryEngine(config: Config, deps: DeliveryDeps): Delive
     mxPort: config.delivery.port,
   });
   const routes = new RouteResolver(deps.dns, routeOptions(config));
+  const bounces = new BounceSender(deps.queue, {
+    hostname: config.hostname,
+    now,
+    onQueued: () => wakeUp.now(),
+  });
   const attempt = new MessageAttempt({
     queue: deps.queue,
     routes,
@@ -109,11 +122,7 @@ export function createDeliveryEngine(config: Config, deps: DeliveryDeps): Delive
       caCerts: deps.caCerts,
     }, { pool, hostLimiter }),
     traffic: { limiter, breakers },
-    bounces: new BounceSender(deps.queue, {
-      hostname: config.hostname,
-      now,
-      onQueued: () => wakeUp.now(),
-    }),
+    bounces,
   }, { retrySchedule: config.queue.retry, now, random, events: deps.events });
   const running = new Scheduler(deps.queue, (message) => attempt.run(message), {
     concurrency: delivery.concurrency,
@@ -150,6 +159,7 @@ export function createDeliveryEngine(config: Config, deps: DeliveryDeps): Delive
     },
     poolStats: () => pool.stats(),
     hosts: () => [...hostLimiters.values()].flatMap((limiter) => limiter.snapshot()),
+    bounceUndelivered: (message, reason) => bounces.bounceUndelivered(message, reason),
   };
 }
 

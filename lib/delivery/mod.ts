@@ -6,6 +6,7 @@
  *
  * @module
  */
+export * from "./bounce.ts";
 export * from "./classify.ts";
 export * from "./circuit_breaker.ts";
 export * from "./connection_pool.ts";
