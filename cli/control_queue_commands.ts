@@ -73,6 +73,20 @@ export function addQueueCommands(control: Command, scope: ControlScope): void {
       if (run.json) printJson(run.io, message);
       else run.io.writeOut(formatMessage(message));
     }));
+  queue.command("body")
+    .description("print a message exactly as queued (RFC 5322, with its Received header)")
+    .argument("<id>", "the message id")
+    .action(controlAction(scope, async (run, command) => {
+      const [id] = command.processedArgs as [string];
+      const res = await run.client.v1.queue[":id"].body.$get({ param: { id } });
+      if (!res.ok) await expectJson(Promise.resolve(res)); // throws with the API's message
+      if (res.body === null) return;
+      const decoder = new TextDecoder();
+      for await (const chunk of res.body) {
+        if (run.io.writeOutBytes) run.io.writeOutBytes(chunk);
+        else run.io.writeOut(decoder.decode(chunk, { stream: true }));
+      }
+    }));
   queue.command("why")
     .description("explain why a message is not delivered yet")
     .argument("<id>", "the message id")

@@ -2,6 +2,8 @@
 export interface CliIo {
   /** Writes to standard output. */
   writeOut(text: string): void;
+  /** Writes raw bytes to standard output (a message body); without it, bytes are decoded as UTF-8. */
+  writeOutBytes?(bytes: Uint8Array): void;
   /** Writes to standard error. */
   writeErr(text: string): void;
   /** Reads all of standard input as text. */
@@ -23,7 +25,10 @@ export interface CliIo {
 const encoder = new TextEncoder();
 
 function writeAll(output: { writeSync(bytes: Uint8Array): number }, text: string): void {
-  const bytes = encoder.encode(text);
+  writeAllBytes(output, encoder.encode(text));
+}
+
+function writeAllBytes(output: { writeSync(bytes: Uint8Array): number }, bytes: Uint8Array): void {
   let written = 0;
   while (written < bytes.length) written += output.writeSync(bytes.subarray(written));
 }
@@ -61,6 +66,7 @@ async function readSecretLine(): Promise<string> {
 export function denoCliIo(): CliIo {
   return {
     writeOut: (text) => writeAll(Deno.stdout, text),
+    writeOutBytes: (bytes) => writeAllBytes(Deno.stdout, bytes),
     writeErr: (text) => writeAll(Deno.stderr, text),
     readStdin: () => new Response(Deno.stdin.readable).text(),
     readSecret: async (prompt) => {
