@@ -59,6 +59,10 @@ async function startEmpath(dir: string, port: number) {
       `path = "${dir}/queue.kv"`,
       "[observe.log]",
       `level = "warning"`,
+      // The audit trail stays on, to a file, as in production (Postfix logs each message too).
+      "[observe.audit]",
+      `sink = "file"`,
+      `path = "${dir}/audit.jsonl"`,
     ].join("\n"),
   );
   const child = new Deno.Command(Deno.execPath(), {

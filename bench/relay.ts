@@ -179,6 +179,8 @@ function empathConfig(dir: string, sinkPort: number): Config {
   config.control.tokenFile = `${dir}/control.token`;
   config.listen = [{ address: "127.0.0.1:0", name: "smtp", starttls: false, auth: "disabled" }];
   config.limits.maxConnectionsPerIp = 1000;
+  // The audit trail stays on, to a file, as in production (Postfix logs each message too).
+  config.observe.audit = { ...config.observe.audit, sink: "file", path: `${dir}/audit.jsonl` };
   config.routes = [{
     domains: ["bench.test"],
     kind: "smtp",

@@ -1,8 +1,10 @@
 import { Command, CommanderError, Option } from "commander";
-import { VERSION } from "../lib/version.ts";
+import { type BuildInfo, SOURCE_BUILD, VERSION } from "../lib/version.ts";
 import { addControlCommands } from "./control_commands.ts";
 import { checkConfigCommand, hashPasswordCommand } from "./config_commands.ts";
+import { addDkimCommands } from "./dkim_commands.ts";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./exit_codes.ts";
+import { addHealthcheckCommand } from "./healthcheck_command.ts";
 import { type CliIo, denoCliIo } from "./io.ts";
 import { serveCommand } from "./serve_command.ts";
 
@@ -18,8 +20,9 @@ function withDefaultCommand(args: readonly string[]): string[] {
 }
 
 /**
- * The version line: `empath <version> (deno <version>, <os>/<arch>)`.
+ * The version line: `empath <version> (deno <version>, <os>/<arch>, commit <commit>)`.
  *
+ * @param build The build facts; from source the commit is `"unknown"`.
  * @returns The line, without a newline.
  *
  * @example Usage
@@ -27,11 +30,13 @@ function withDefaultCommand(args: readonly string[]): string[] {
  * import { versionText } from "./cli.ts";
  * import assert from "node:assert/strict";
  *
- * assert.match(versionText(), /^empath \S+ \(deno \S+, \S+\/\S+\)$/);
+ * assert.match(versionText(), /^empath \S+ \(deno \S+, \S+\/\S+, commit unknown\)$/);
+ * assert.match(versionText({ commit: "0123abcd" }), /, commit 0123abcd\)$/);
  * ```
  */
-export function versionText(): string {
-  return `empath ${VERSION} (deno ${Deno.version.deno}, ${Deno.build.os}/${Deno.build.arch})`;
+export function versionText(build: BuildInfo = SOURCE_BUILD): string {
+  const platform = `${Deno.build.os}/${Deno.build.arch}`;
+  return `empath ${VERSION} (deno ${Deno.version.deno}, ${platform}, commit ${build.commit})`;
 }
 
 function addServeCommand(program: Command, io: CliIo, finish: (code: number) => void): void {
@@ -62,7 +67,7 @@ function addConfigCommands(program: Command, io: CliIo, finish: (code: number) =
     .action(async (options) => finish(await hashPasswordCommand(options, io)));
 }
 
-function buildProgram(io: CliIo, finish: (code: number) => void): Command {
+function buildProgram(io: CliIo, finish: (code: number) => void, build: BuildInfo): Command {
   const program = new Command("empath")
     .description("Empath, a mail transfer agent")
     .exitOverride()
@@ -70,14 +75,16 @@ function buildProgram(io: CliIo, finish: (code: number) => void): Command {
     .showSuggestionAfterError(true)
     .showHelpAfterError('(run "empath --help" for usage)')
     .allowExcessArguments(false)
-    .version(versionText(), "-V, --version", "print the version");
+    .version(versionText(build), "-V, --version", "print the version");
   addServeCommand(program, io, finish);
   addConfigCommands(program, io, finish);
   addControlCommands(program, { io, finish });
+  addDkimCommands(program, { io, finish });
+  addHealthcheckCommand(program, { io, finish });
   program.command("version")
     .description("print the version")
     .action(() => {
-      io.writeOut(`${versionText()}\n`);
+      io.writeOut(`${versionText(build)}\n`);
       finish(EXIT_OK);
     });
   return program;
@@ -88,10 +95,14 @@ function buildProgram(io: CliIo, finish: (code: number) => void): Command {
  *
  * Exit codes: 0 success (also `--help`), 1 failure (for `control`, an API error), 2 usage
  * error (unknown flag or subcommand, missing argument, bad option value), 3 the control API
- * cannot be reached, 78 invalid configuration.
+ * cannot be reached, 74 `serve` cannot start for an I/O reason (queue directory, port), 78 invalid
+ * configuration (or unusable TLS files for `serve`). `serve` stopped by a second signal exits
+ * the process with 130 directly.
  *
  * @param args The arguments after the program name, like `Deno.args`.
  * @param io Where output goes and input comes from; the process streams by default.
+ * @param build What `empath version` reports about the build; {@linkcode SOURCE_BUILD} by
+ * default, the real commit in the entry point `deno task compile` generates.
  * @returns The exit code.
  *
  * @example Usage
@@ -105,9 +116,13 @@ function buildProgram(io: CliIo, finish: (code: number) => void): Command {
  * assert.match(out.join(""), /^empath /);
  * ```
  */
-export async function runCli(args: readonly string[], io: CliIo = denoCliIo()): Promise<number> {
+export async function runCli(
+  args: readonly string[],
+  io: CliIo = denoCliIo(),
+  build: BuildInfo = SOURCE_BUILD,
+): Promise<number> {
   let exitCode = EXIT_OK;
-  const program = buildProgram(io, (code) => exitCode = code);
+  const program = buildProgram(io, (code) => exitCode = code, build);
   try {
     await program.parseAsync(withDefaultCommand(args), { from: "user" });
   } catch (error) {

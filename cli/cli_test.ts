@@ -33,16 +33,20 @@ async function withTempToml<T>(text: string, run: (path: string) => Promise<T>):
   }
 }
 
-Deno.test("runCli() version prints the version, Deno version and platform", async () => {
+Deno.test("runCli() version prints the version, Deno version, platform and commit", async () => {
   const io = fakeIo();
   assert.equal(await runCli(["version"], io), 0);
+  const platform = `${Deno.build.os}/${Deno.build.arch}`;
   assert.equal(
     io.out.join(""),
-    `empath ${VERSION} (deno ${Deno.version.deno}, ${Deno.build.os}/${Deno.build.arch})\n`,
+    `empath ${VERSION} (deno ${Deno.version.deno}, ${platform}, commit unknown)\n`,
   );
   const versionFlag = fakeIo();
   assert.equal(await runCli(["--version"], versionFlag), 0);
   assert.deepEqual(versionFlag.out, io.out);
+  const built = fakeIo();
+  assert.equal(await runCli(["version"], built, { commit: "0123456789ab" }), 0);
+  assert.match(built.out.join(""), /, commit 0123456789ab\)\n$/);
 });
 
 Deno.test("VERSION matches deno.json", async () => {
@@ -85,6 +89,21 @@ Deno.test("runCli() config check prints ok for a valid file", async () => {
     assert.equal(await runCli(["config", "check", path], io), 0);
     assert.deepEqual(io.out, [`${path}: ok\n`]);
     assert.deepEqual(io.err, []);
+  });
+});
+
+Deno.test("runCli() config check warns about an open relay and still exits 0", async () => {
+  await withTempToml('[policy]\ntrusted_networks = ["0.0.0.0/0", "::/0"]\n', async (path) => {
+    const io = fakeIo();
+    assert.equal(await runCli(["config", "check", path], io), 0);
+    assert.deepEqual(io.out, [`${path}: ok\n`]);
+    assert.equal(io.err.length, 1);
+    assert.match(
+      io.err[0],
+      new RegExp(
+        `^${path.replaceAll(".", "\\.")}: warning: policy\\.trusted_networks .*open relay`,
+      ),
+    );
   });
 });
 

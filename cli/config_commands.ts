@@ -1,20 +1,24 @@
-import { ConfigError, hashPassword, loadConfig } from "../lib/config/mod.ts";
+import { ConfigError, configWarnings, hashPassword, loadConfig } from "../lib/config/mod.ts";
 import { EXIT_CONFIG, EXIT_FAILURE, EXIT_OK } from "./exit_codes.ts";
 import type { CliIo } from "./io.ts";
 
 /**
- * `empath config check FILE`: prints `FILE: ok`, or every problem with its key path.
+ * `empath config check FILE`: prints `FILE: ok`, or every problem with its key path. A valid
+ * but dangerous setting (an open relay) is printed as a `warning:` line on standard error and
+ * does not change the exit code.
  *
  * @returns {@linkcode EXIT_OK} or {@linkcode EXIT_CONFIG}.
  */
 export async function checkConfigCommand(file: string, io: CliIo): Promise<number> {
+  let warnings: string[];
   try {
-    await loadConfig(file);
+    warnings = configWarnings(await loadConfig(file));
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     io.writeErr(`${error.message}\n`);
     return EXIT_CONFIG;
   }
+  for (const warning of warnings) io.writeErr(`${file}: warning: ${warning}\n`);
   io.writeOut(`${file}: ok\n`);
   return EXIT_OK;
 }

@@ -8,3 +8,13 @@ export const EXIT_USAGE = 2;
 export const EXIT_UNREACHABLE = 3;
 /** The configuration is invalid (sysexits.h `EX_CONFIG`). */
 export const EXIT_CONFIG = 78;
+/**
+ * `serve` could not start because the system refused: the queue directory cannot be written, a
+ * listen port is taken (sysexits.h `EX_IOERR`).
+ */
+export const EXIT_IOERR = 74;
+/**
+ * `serve` was stopped by a second SIGINT or SIGTERM, without waiting for the grace period
+ * (128 + SIGINT, as shells report an interrupted command).
+ */
+export const EXIT_FORCED = 130;

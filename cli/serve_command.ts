@@ -1,6 +1,9 @@
 import { type Config, ConfigError, loadConfig } from "../lib/config/mod.ts";
-import { getLogger, type LogLevel, setupLogging } from "../lib/observe/mod.ts";
-import { EXIT_CONFIG, EXIT_FAILURE, EXIT_OK } from "./exit_codes.ts";
+import { flushObservability, getLogger, type LogLevel, setupLogging } from "../lib/observe/mod.ts";
+import { checkStartup, type StartupProblemKind } from "../lib/preflight.ts";
+import { SpoolError } from "../lib/queue/mod.ts";
+import { ListenError, TlsSetupError } from "../lib/server/mod.ts";
+import { EXIT_CONFIG, EXIT_FAILURE, EXIT_FORCED, EXIT_IOERR, EXIT_OK } from "./exit_codes.ts";
 import type { CliIo } from "./io.ts";
 
 /** Options of `empath serve`. */
@@ -29,10 +32,17 @@ async function loadServeConfig(options: ServeOptions, io: CliIo): Promise<Config
   return config;
 }
 
-function onShutdownSignal(listener: (signal: Deno.Signal) => void): () => void {
+/** What SIGINT and SIGTERM do: the first stops gracefully, the next one forces the exit. */
+interface ShutdownHandlers {
+  stop(signal: Deno.Signal): void;
+  force(signal: Deno.Signal): void;
+}
+
+function onShutdownSignals(handlers: ShutdownHandlers): () => void {
   const removers: (() => void)[] = [];
+  let received = 0;
   for (const signal of SHUTDOWN_SIGNALS) {
-    const handler = () => listener(signal);
+    const handler = () => received++ === 0 ? handlers.stop(signal) : handlers.force(signal);
     try {
       Deno.addSignalListener(signal, handler);
       removers.push(() => Deno.removeSignalListener(signal, handler));
@@ -75,46 +85,83 @@ function onReloadSignal(
   }
 }
 
+function exitCodeFor(kind: StartupProblemKind): number {
+  return kind === "config" ? EXIT_CONFIG : EXIT_IOERR;
+}
+
+/** Start-up failures that are the deployment's, not Empath's: reported in one line. */
+function startFailureKind(error: unknown): StartupProblemKind | undefined {
+  if (error instanceof TlsSetupError || error instanceof ConfigError) return "config";
+  if (error instanceof ListenError || error instanceof SpoolError) return "io";
+  return undefined;
+}
+
 /**
- * `empath serve`: loads the configuration (refusing an invalid one), sets up logging, starts
- * Empath and runs until SIGINT or SIGTERM stops it.
+ * `empath serve`: loads the configuration (refusing an invalid one), checks what it names (TLS
+ * files, queue directory, ports), sets up logging, starts Empath and runs until SIGINT or
+ * SIGTERM stops it gracefully (within `shutdown_grace`); a second signal exits at once.
  *
  * @returns {@linkcode EXIT_OK} after a clean stop, {@linkcode EXIT_CONFIG} for an invalid
- * configuration, {@linkcode EXIT_FAILURE} if Empath cannot start or fails.
+ * configuration or unusable TLS files, {@linkcode EXIT_IOERR} for an unwritable queue directory
+ * or a port in use, {@linkcode EXIT_FAILURE} if Empath fails otherwise. A forced exit ends the
+ * process with {@linkcode EXIT_FORCED} without returning.
  */
 export async function serveCommand(options: ServeOptions, io: CliIo): Promise<number> {
   const config = await loadServeConfig(options, io);
   if (config === undefined) return EXIT_CONFIG;
+  // Before any log line, so a refused start prints exactly its problems.
+  const problems = await checkStartup(config);
+  for (const problem of problems) io.writeErr(`empath: ${problem.message}\n`);
+  if (problems.length > 0) return exitCodeFor(problems[0].kind);
   await setupLogging(config.observe.log);
   const logger = getLogger("cli");
   logger.info("Starting Empath with {source}", {
     source: options.config ?? "the built-in defaults",
   });
   const { startEmpath } = await import("../lib/app.ts");
-  let removeReloadListener = () => {};
   // Listen for signals before starting, so a SIGTERM during startup still stops cleanly.
-  let empath: Awaited<ReturnType<typeof startEmpath>> | undefined;
-  let stopRequested = false;
-  const stop = () =>
-    empath?.stop().catch((error) => logger.error("Stop failed: {error}", { error }));
-  const removeSignalListeners = onShutdownSignal((signal) => {
-    logger.info("Stopping on {signal}", { signal });
-    removeSignalListeners();
-    stopRequested = true;
-    stop();
+  const shutdown = Promise.withResolvers<void>();
+  const removeSignalListeners = onShutdownSignals({
+    stop(signal) {
+      logger.info("Stopping on {signal}; another one forces the exit", { signal });
+      shutdown.resolve();
+    },
+    force(signal) {
+      logger.warn("Exiting at once on a second {signal}", { signal });
+      Deno.exit(EXIT_FORCED);
+    },
   });
+  let empath: Awaited<ReturnType<typeof startEmpath>>;
   try {
     empath = await startEmpath(config, { configPath: options.config });
-    if (stopRequested) stop();
-    removeReloadListener = onReloadSignal(options.config, empath, logger);
-    await empath.closed;
   } catch (error) {
-    logger.fatal("Empath failed: {error}", { error });
-    return EXIT_FAILURE;
-  } finally {
     removeSignalListeners();
-    removeReloadListener();
+    const kind = startFailureKind(error);
+    if (kind === undefined) logger.fatal("Empath failed to start: {error}", { error });
+    else io.writeErr(`empath: ${error instanceof Error ? error.message : String(error)}\n`);
+    return kind === undefined ? EXIT_FAILURE : exitCodeFor(kind);
   }
-  logger.info("Empath stopped");
-  return EXIT_OK;
+  const removeReloadListener = onReloadSignal(options.config, empath, logger);
+  await Promise.race([shutdown.promise, empath.closed]);
+  const code = await stopGracefully(empath, logger);
+  removeSignalListeners();
+  removeReloadListener();
+  return code;
+}
+
+/** Stops within the configured grace period, then flushes logs and telemetry. */
+async function stopGracefully(
+  empath: { stop(): Promise<void> },
+  logger: ReturnType<typeof getLogger>,
+): Promise<number> {
+  let code = EXIT_OK;
+  try {
+    await empath.stop();
+    logger.info("Empath stopped");
+  } catch (error) {
+    logger.fatal("Empath failed to stop: {error}", { error });
+    code = EXIT_FAILURE;
+  }
+  await flushObservability();
+  return code;
 }

@@ -1,18 +1,27 @@
 /**
  * The composition root: builds every service from a validated {@link Config},
- * starts them, and stops them in order (stop accepting → finish sessions →
- * close the queue). It holds no logic of its own.
+ * starts them, and stops them in order (stop accepting → finish sessions and
+ * deliveries, within one grace period → close the listeners, the control API
+ * and the queue). It holds no logic of its own.
  *
  * @module
  */
 import type { Config } from "./config/mod.ts";
-import { loadConfig, parseListenAddress } from "./config/mod.ts";
+import { configWarnings, loadConfig, parseListenAddress } from "./config/mod.ts";
 import { CachingResolver, DenoDnsBackend, parseNameServer } from "./dns/mod.ts";
 import { createDeliveryEngine, type DeliveryEngine } from "./delivery/mod.ts";
-import { getLogger, MailEvents } from "./observe/mod.ts";
+import { DkimSigner, loadDkimKeys } from "./dkim/mod.ts";
+import {
+  type AuditTrail,
+  EmpathMetrics,
+  getLogger,
+  MailEvents,
+  startAudit,
+} from "./observe/mod.ts";
 import { type ControlServer, startControlServer } from "./control_server.ts";
 import { applyReload, type Reloadable, type ReloadResult } from "./reload.ts";
 import { openKvQueue, type QueueStore } from "./queue/mod.ts";
+import { VERSION } from "./version.ts";
 import {
   Authenticator,
   type ConnectionServices,
@@ -46,12 +55,23 @@ export interface Empath extends AsyncDisposable {
    * connections or queued mail (see lib/reload.ts for what changes live).
    */
   reload(config: Config): Promise<ReloadResult>;
-  /** Stops accepting, lets open transactions finish (up to `graceMs`), closes the queue. */
+  /**
+   * Stops: `/readyz` answers 503; new SMTP connections get `421 4.3.2`; idle
+   * sessions get it at once, sessions in a transaction after finishing it or
+   * after `graceMs`; deliveries in progress finish or, after `graceMs`, are
+   * interrupted (confirmed recipients recorded, the rest released). Then the
+   * listeners, the control API and the queue close. Idempotent.
+   *
+   * @param graceMs The grace period. @default {config.shutdownGrace}
+   */
   stop(graceMs?: number): Promise<void>;
 }
 
-/** How long open transactions may take to finish on stop, by default. */
-export const DEFAULT_GRACE_MS = 10_000;
+/** The default of `shutdown_grace`: how long transactions and deliveries may take to finish. */
+export const DEFAULT_GRACE_MS = 30_000;
+
+/** Streams of the control API (`/v1/events`) never end by themselves: its shutdown is bounded. */
+const CONTROL_SHUTDOWN_MS = 2_000;
 
 /**
  * Starts Empath from a configuration.
@@ -67,24 +87,68 @@ export async function startEmpath(
   options: { configPath?: string } = {},
 ): Promise<Empath> {
   const now = () => Date.now();
-  const queue = await openQueue(config);
+  for (const warning of configWarnings(config)) {
+    logger.warn("Configuration: {warning}", { warning });
+  }
+  // First, before anything opens: a bad key file is a configuration error (ConfigError).
+  const dkim = await loadDkimSigner(config, options.configPath);
+  const metrics = new EmpathMetrics({
+    maxDomains: config.observe.metrics.maxDomains,
+    listeners: config.listen.map((listen) => listen.name),
+    version: VERSION,
+    now,
+  });
+  const queue = await openQueue(config, metrics).catch(async (error) => {
+    await metrics.shutdown();
+    throw error;
+  });
   const dns = buildResolver(config);
   const events = new MailEvents();
-  const delivery = createDeliveryEngine(config, { queue, dns, clock: { now }, events });
+  const audit = await openAudit(config, events).catch(async (error) => {
+    await queue.close();
+    await metrics.shutdown();
+    throw error;
+  });
+  const delivery = createDeliveryEngine(config, {
+    queue,
+    dns,
+    clock: { now },
+    events,
+    metrics: metrics.delivery,
+  });
+  metrics.watch(events);
+  metrics.observe({ queue, queuePath: config.queue.path, delivery, dns });
   const listeners = new Map<string, SmtpListener>();
-  const onQueued: ConnectionServices["onQueued"] = ({ id }) => {
-    events.publish({ type: "received", id, at: now() });
+  const onQueued: ConnectionServices["onQueued"] = ({ id, envelope, size }) => {
+    const from = envelope.receivedFrom;
+    events.publish({
+      type: "received",
+      id,
+      at: now(),
+      sender: envelope.reversePath,
+      recipients: envelope.recipients,
+      size,
+      clientIp: from.ip,
+      helo: from.helo,
+      tls: from.tls !== undefined,
+      authUser: from.authUser,
+      listener: from.listener,
+    });
     delivery.wake();
   };
   const reloadable: Reloadable = {
     config,
     listeners,
     delivery,
-    buildServices: (next) => buildServices(next, queue, now, onQueued),
+    dkim,
+    audit,
+    buildServices: (next) =>
+      buildServices(next, { queue, now, onQueued, metrics: metrics.smtp, dkim, audit }),
     startListener,
     updateListener: (listener, next, listen, services) =>
       listener.update(listenerOptions(next, listen, services).settings, services),
   };
+  const lifecycle = { shuttingDown: false };
   let control: ControlServer | undefined;
   try {
     const services = await reloadable.buildServices(config);
@@ -97,6 +161,10 @@ export async function startEmpath(
       dns,
       connections: () => [...listeners.values()].flatMap((listener) => listener.connections()),
       events,
+      shuttingDown: () => lifecycle.shuttingDown,
+      metrics,
+      dkim,
+      audit,
       reload: options.configPath === undefined
         ? undefined
         : async () => applyReload(reloadable, await loadConfig(options.configPath)),
@@ -104,10 +172,12 @@ export async function startEmpath(
   } catch (error) {
     await Promise.all([...listeners.values()].map((listener) => listener.stop(0)));
     await queue.close();
+    await metrics.shutdown();
+    await audit?.close();
     throw error;
   }
   if (config.delivery.enabled) delivery.start();
-  return runningInstance({ queue, delivery, dns, reloadable, control });
+  return runningInstance({ queue, delivery, dns, reloadable, control, lifecycle, metrics, audit });
 }
 
 function buildResolver(config: Config): CachingResolver {
@@ -122,11 +192,12 @@ function buildResolver(config: Config): CachingResolver {
   });
 }
 
-async function openQueue(config: Config): Promise<QueueStore> {
+async function openQueue(config: Config, metrics: EmpathMetrics): Promise<QueueStore> {
   const started = performance.now();
-  const queue = await openKvQueue(config.queue.path, { clock: { now: () => Date.now() } }, {
-    maxAgeMs: config.queue.maxAge,
-  });
+  const queue = await openKvQueue(config.queue.path, {
+    clock: { now: () => Date.now() },
+    onCommitted: (durationMs) => metrics.spoolCommitted(durationMs),
+  }, { maxAgeMs: config.queue.maxAge });
   const orphans = await queue.cleanupOrphans();
   const count = await queue.count();
   logger.info("Queue {path} opened with {count} messages in {ms} ms", {
@@ -138,20 +209,48 @@ async function openQueue(config: Config): Promise<QueueStore> {
   return queue;
 }
 
+async function loadDkimSigner(config: Config, source?: string): Promise<DkimSigner> {
+  const keys = await loadDkimKeys(config.dkim, source);
+  for (const key of keys) {
+    logger.info("DKIM key {selector}._domainkey.{domain} ({algorithm}) loaded", {
+      selector: key.selector,
+      domain: key.domain,
+      algorithm: key.algorithm,
+    });
+  }
+  return new DkimSigner(keys);
+}
+
+/** The audit trail of `[observe.audit]`, following `events`; none when it is disabled. */
+async function openAudit(config: Config, events: MailEvents): Promise<AuditTrail | undefined> {
+  const { enabled, ...options } = config.observe.audit;
+  return enabled ? await startAudit(options, events) : undefined;
+}
+
+/** The connection services that stay the same across reloads. */
+type SharedServices = Pick<ConnectionServices, "queue" | "now" | "onQueued" | "metrics" | "dkim">;
+
 async function buildServices(
   config: Config,
-  queue: QueueStore,
-  now: () => number,
-  onQueued: ConnectionServices["onQueued"],
+  shared: SharedServices & { readonly audit?: AuditTrail },
 ): Promise<ConnectionServices> {
+  const { audit, ...common } = shared;
   const tlsContext = config.tls ? await loadTlsContext(config.tls) : undefined;
   return {
-    queue,
+    ...common,
     policy: new RelayPolicy(config.policy),
-    authenticator: new Authenticator(config.auth.users),
+    authenticator: new Authenticator(config.auth.users, {
+      onFailure: (failure) =>
+        audit?.record({
+          event: "AuthFailure",
+          source: "smtp",
+          client_ip: failure.ip,
+          auth_user: failure.username,
+          mechanism: failure.mechanism,
+        }),
+    }),
     tlsContext,
-    now,
-    onQueued,
+    tracing: config.observe.tracing,
   };
 }
 
@@ -208,21 +307,38 @@ interface Parts {
   readonly dns: CachingResolver;
   readonly reloadable: Reloadable;
   readonly control: ControlServer;
+  readonly lifecycle: { shuttingDown: boolean };
+  readonly metrics: EmpathMetrics;
+  readonly audit?: AuditTrail;
 }
 
 function runningInstance(parts: Parts): Empath {
-  const { queue, delivery, dns, reloadable, control } = parts;
+  const { queue, delivery, dns, reloadable, control, lifecycle, metrics, audit } = parts;
   const listeners = () => [...reloadable.listeners.values()];
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => resolveClosed = resolve);
   let stopping: Promise<void> | undefined;
-  const stop = (graceMs = DEFAULT_GRACE_MS) => {
+  const stop = (graceMs = reloadable.config.shutdownGrace) => {
     stopping ??= (async () => {
-      logger.info("Stopping: closing {count} listeners", { count: reloadable.listeners.size });
-      await Promise.all(listeners().map((listener) => listener.stop(graceMs)));
-      await control.shutdown();
-      await delivery.stop();
+      lifecycle.shuttingDown = true;
+      logger.info(
+        "Stopping: {sessions} SMTP sessions and {deliveries} deliveries get up to {ms} ms",
+        {
+          sessions: listeners().flatMap((l) => l.connections()).length,
+          deliveries: delivery.inFlight,
+          ms: graceMs,
+        },
+      );
+      // Listening sockets stay bound until the end, answering new connections with 421.
+      await Promise.all([
+        ...listeners().map((listener) => listener.drain(graceMs)),
+        delivery.stop(graceMs),
+      ]);
+      await Promise.all(listeners().map((listener) => listener.close()));
+      await settleWithin(control.shutdown(), CONTROL_SHUTDOWN_MS);
       await queue.close();
+      await metrics.shutdown();
+      await audit?.close();
       logger.info("Stopped");
       resolveClosed();
     })();
@@ -245,4 +361,14 @@ function runningInstance(parts: Parts): Empath {
     stop,
     [Symbol.asyncDispose]: () => stop(),
   };
+}
+
+/** Waits for `promise`, but no longer than `ms`. */
+async function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    promise.catch((error) => logger.warn("Shutdown step failed: {error}", { error })),
+    new Promise((resolve) => timer = setTimeout(resolve, ms)),
+  ]);
+  clearTimeout(timer);
 }

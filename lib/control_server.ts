@@ -23,7 +23,16 @@ export interface ControlServer {
 /** The instance parts the control API acts through. */
 export type ControlServices = Pick<
   ControlDeps,
-  "queue" | "delivery" | "dns" | "connections" | "events" | "reload"
+  | "queue"
+  | "delivery"
+  | "dns"
+  | "connections"
+  | "events"
+  | "reload"
+  | "shuttingDown"
+  | "metrics"
+  | "dkim"
+  | "audit"
 >;
 
 /**

@@ -7,7 +7,8 @@
  */
 import { type Config, type ConfigChange, diffConfig, redactConfig } from "./config/mod.ts";
 import type { DeliveryEngine } from "./delivery/mod.ts";
-import { getLogger, ROOT_CATEGORY, setLogLevel } from "./observe/mod.ts";
+import { type DkimSigner, loadDkimKeys } from "./dkim/mod.ts";
+import { type AuditTrail, getLogger, ROOT_CATEGORY, setLogLevel } from "./observe/mod.ts";
 import type { ConnectionServices, SmtpListener } from "./server/mod.ts";
 
 const logger = getLogger(["empath", "config"]);
@@ -23,6 +24,8 @@ const RESTART_ONLY = [
   "delivery.timeouts",
   "delivery.circuitBreaker",
   "limits.maxConnections",
+  "observe.metrics",
+  "observe.audit",
 ];
 
 /** What a reload changed. */
@@ -39,6 +42,10 @@ export interface Reloadable {
   /** Listeners by their configured address. */
   readonly listeners: Map<string, SmtpListener>;
   readonly delivery: DeliveryEngine;
+  /** The DKIM signer shared by the listeners and the control API. */
+  readonly dkim: DkimSigner;
+  /** Where an applied reload is recorded (changed key paths, never values). */
+  readonly audit?: Pick<AuditTrail, "record">;
   buildServices(config: Config): Promise<ConnectionServices>;
   startListener(
     config: Config,
@@ -57,11 +64,13 @@ export interface Reloadable {
  * Applies `next` to `target`: relay policy, users, TLS certificates and SMTP
  * limits for new connections; listeners added, removed or rebound only when
  * their address changed; routes, per-domain delivery policies and rate limits;
- * the log level. Builds everything that can fail (TLS files) before changing
+ * DKIM keys; the log level. Builds everything that can fail (TLS and key files) before changing
  * anything, so a failed reload leaves the old configuration running.
  */
 export async function applyReload(target: Reloadable, next: Config): Promise<ReloadResult> {
   const changes = diffConfig(redactConfig(target.config), redactConfig(next));
+  // Key files are read again even when their paths did not change (a rotated key).
+  const dkimKeys = await loadDkimKeys(next.dkim);
   const services = await target.buildServices(next);
   const wanted = new Map(next.listen.map((listen) => [listen.address, listen]));
   const started: [string, SmtpListener][] = [];
@@ -79,10 +88,16 @@ export async function applyReload(target: Reloadable, next: Config): Promise<Rel
   }
   for (const [address, listener] of started) target.listeners.set(address, listener);
   target.delivery.reconfigure(next);
+  target.dkim.reconfigure(dkimKeys);
   await setLogLevel(ROOT_CATEGORY, next.observe.log.level).catch(() => {});
   target.config = next;
   const restartRequired = changes.map((c) => c.path)
     .filter((path) => RESTART_ONLY.some((prefix) => path.startsWith(prefix)));
+  target.audit?.record({
+    event: "ConfigReloaded",
+    changed: changes.map((change) => change.path),
+    restart_required: restartRequired,
+  });
   for (const change of changes) {
     logger.info("Config {path} changed: {before} → {after}", {
       path: change.path,

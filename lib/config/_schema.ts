@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Config } from "./types.ts";
 import { controlSchema } from "./_control_schema.ts";
 import { deliverySchema, dnsSchema, routesSchema } from "./_delivery_schema.ts";
+import { dkimSchema } from "./_dkim_schema.ts";
 import {
   arrayValue,
   booleanValue,
@@ -17,6 +18,8 @@ import {
 } from "./_schema_values.ts";
 
 const LOG_LEVELS = ["trace", "debug", "info", "warning", "error", "fatal"] as const;
+
+const AUDIT_FIELDS = ["sender", "recipients", "client_ip", "auth_user", "helo"] as const;
 
 const DEFAULT_LISTENER = {
   address: "127.0.0.1:2525",
@@ -118,11 +121,26 @@ const observeSchema = z.strictObject({
     level: choiceValue(LOG_LEVELS).default("info"),
     format: choiceValue(["json", "text"]).default("json"),
   }).prefault({}),
+  audit: z.strictObject({
+    enabled: booleanValue().default(true),
+    sink: choiceValue(["stdout", "file"]).default("stdout"),
+    path: textValue("a file path").default("data/audit.jsonl"),
+    redact: arrayValue(choiceValue(AUDIT_FIELDS)).default(
+      () => ["sender" as const, "recipients" as const],
+    ),
+  }).prefault({}),
+  tracing: z.strictObject({
+    include_addresses: booleanValue().default(false),
+  }).prefault({}).transform((tracing) => ({ includeAddresses: tracing.include_addresses })),
+  metrics: z.strictObject({
+    max_domains: integerValue(0).default(100),
+  }).prefault({}).transform((metrics) => ({ maxDomains: metrics.max_domains })),
 });
 
 /** The whole configuration file: snake_case TOML in, camelCase {@linkcode Config} out. */
 export const configSchema: z.ZodType<Config, unknown> = z.strictObject({
   hostname: domainValue().optional(),
+  shutdown_grace: durationValue(0).default(30_000),
   listen: listenSchema,
   tls: tlsSchema.optional(),
   policy: policySchema.prefault({}),
@@ -134,10 +152,12 @@ export const configSchema: z.ZodType<Config, unknown> = z.strictObject({
   delivery: deliverySchema.prefault({}),
   routes: routesSchema,
   control: controlSchema.prefault({}),
+  dkim: dkimSchema,
 }).transform((config) => {
-  const { tls, hostname, ...rest } = config;
+  const { tls, hostname, shutdown_grace, ...rest } = config;
   return {
     hostname: hostname ?? systemHostname(),
+    shutdownGrace: shutdown_grace,
     ...rest,
     ...(tls === undefined ? {} : { tls }),
   };

@@ -25,6 +25,7 @@ Deno.test("config/empath.example.toml and docs/CONFIG.md mention every key", asy
   const text = await Deno.readTextFile(EXAMPLE_PATH);
   const keys = [
     "hostname",
+    "shutdown_grace",
     "address",
     "name",
     "starttls",
@@ -54,6 +55,10 @@ Deno.test("config/empath.example.toml and docs/CONFIG.md mention every key", asy
     "retry",
     "level",
     "format",
+    "sink",
+    "redact",
+    "include_addresses",
+    "max_domains",
     "name_server",
     "cache_ttl",
     "negative_ttl",
@@ -86,6 +91,12 @@ Deno.test("config/empath.example.toml and docs/CONFIG.md mention every key", asy
     "hash",
     "scope",
     "max_body",
+    "domain",
+    "selector",
+    "algorithm",
+    "headers",
+    "oversign",
+    "subdomains",
   ];
   const reference = await Deno.readTextFile(new URL("../../docs/CONFIG.md", import.meta.url));
   for (const key of keys) {

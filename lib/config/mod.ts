@@ -28,7 +28,10 @@ export { hashPassword, isPasswordHash, verifyPassword } from "./password.ts";
 export { formatRate, parseRate } from "./rate.ts";
 export { redactConfig } from "./redact_config.ts";
 export { parseSize } from "./size.ts";
+export { configWarnings, coveredFamilies } from "./warnings.ts";
 export type {
+  AuditConfig,
+  AuditField,
   AuthConfig,
   AuthUserConfig,
   CircuitBreakerConfig,
@@ -39,6 +42,8 @@ export type {
   DeliveryConfig,
   DeliveryTimeoutsConfig,
   DeliveryTls,
+  DkimAlgorithm,
+  DkimConfig,
   DnsConfig,
   DomainPolicy,
   DomainPolicyOverride,
@@ -60,3 +65,4 @@ export type {
   TlsConfig,
 } from "./types.ts";
 export * from "./diff.ts";
+export { DEFAULT_OVERSIGNED_HEADERS, DEFAULT_SIGNED_HEADERS } from "./_dkim_schema.ts";

@@ -48,7 +48,13 @@ Deno.test("defaultConfig() works on loopback with nothing configured", () => {
     maxAge: 432_000_000,
     retry: [60_000, 300_000, 900_000, 3_600_000, 14_400_000],
   });
-  assert.deepEqual(config.observe, { log: { level: "info", format: "json" } });
+  assert.deepEqual(config.observe.log, { level: "info", format: "json" });
+  assert.deepEqual(config.observe.audit, {
+    enabled: true,
+    sink: "stdout",
+    path: "data/audit.jsonl",
+    redact: ["sender", "recipients"],
+  });
 });
 
 Deno.test("defaultConfig() returns a fresh copy each time", () => {
@@ -282,4 +288,14 @@ Deno.test("ConfigError message has one line per issue, prefixed with the source"
       return true;
     },
   );
+});
+
+Deno.test("parseConfig() reads [observe.metrics] max_domains: default 100, integer >= 0", () => {
+  assert.equal(defaultConfig().observe.metrics.maxDomains, 100);
+  const config = parseConfig("[observe.metrics]\nmax_domains = 0\n");
+  assert.equal(config.observe.metrics.maxDomains, 0);
+  assert.deepEqual(issuesOf("[observe.metrics]\nmax_domains = -1\n"), [{
+    path: "observe.metrics.max_domains",
+    message: "invalid value -1: expected an integer >= 0",
+  }]);
 });

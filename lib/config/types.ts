@@ -101,6 +101,36 @@ export interface QueueConfig {
 export interface ObserveConfig {
   /** `[observe.log]`. */
   log: { level: LogLevel; format: LogFormat };
+  /** `[observe.audit]`. */
+  audit: AuditConfig;
+  /**
+   * `[observe.tracing]`: what spans may record. Whether spans are exported at all is decided
+   * by Deno's OpenTelemetry environment variables (`OTEL_DENO=true`), not here.
+   */
+  tracing: {
+    /** Put envelope addresses (sender, recipients) in span attributes and events. */
+    includeAddresses: boolean;
+  };
+  /** `[observe.metrics]`: the Prometheus metrics served at the control API's `/metrics`. */
+  metrics: {
+    /** Most distinct `domain` label values; later domains are labelled `"other"`. */
+    maxDomains: number;
+  };
+}
+
+/** An audit trail field whose values can be redacted. */
+export type AuditField = "sender" | "recipients" | "client_ip" | "auth_user" | "helo";
+
+/** `[observe.audit]`: the audit trail, apart from the logs. */
+export interface AuditConfig {
+  /** Write the audit trail. */
+  enabled: boolean;
+  /** `"stdout"`, or `"file"` to append JSON Lines to `path`. */
+  sink: "stdout" | "file";
+  /** The audit file (created with mode 0600 if absent), for `sink = "file"`. */
+  path: string;
+  /** Fields written as `[REDACTED]` (addresses keep their domain). */
+  redact: AuditField[];
 }
 
 /** `[dns]`: how MX, A and AAAA records are looked up for delivery. Durations in milliseconds. */
@@ -269,10 +299,36 @@ export interface ControlConfig {
   maxBody: number;
 }
 
+/** The key types a DKIM signing key may have (RFC 6376 rsa-sha256, RFC 8463 ed25519-sha256). */
+export type DkimAlgorithm = "rsa" | "ed25519";
+
+/** One `[[dkim]]` entry: a signing key for a domain. */
+export interface DkimConfig {
+  /** The signing domain (`d=`), lowercase; mail whose `From:` domain is this one is signed. */
+  domain: string;
+  /** The selector (`s=`), lowercase: the key is published at `<selector>._domainkey.<domain>`. */
+  selector: string;
+  /** Path of the PEM private key (PKCS#8 or PKCS#1), read at start and on every reload. */
+  key: string;
+  /** The key type, checked against the key; absent: taken from the key. */
+  algorithm?: DkimAlgorithm;
+  /** Header fields to sign, every instance present; includes `From`. */
+  headers: string[];
+  /** Header fields signed once more than present, so one added later breaks the signature. */
+  oversign: string[];
+  /** Also sign mail from subdomains of `domain` (still with `d=` the domain itself). */
+  subdomains: boolean;
+}
+
 /** The validated configuration, with every default applied. Plain data. */
 export interface Config {
   /** The name used in the greeting, EHLO and Received headers. */
   hostname: string;
+  /**
+   * On SIGTERM or SIGINT, how long open SMTP transactions and deliveries in progress may take to
+   * finish before they are cut off, in milliseconds (0: at once).
+   */
+  shutdownGrace: number;
   /** The SMTP listeners. */
   listen: ListenerConfig[];
   /** STARTTLS certificate; without it no listener offers STARTTLS. */
@@ -298,4 +354,6 @@ export interface Config {
   routes: RouteConfig[];
   /** The HTTP control API. */
   control: ControlConfig;
+  /** DKIM signing keys for submitted mail; empty: nothing is signed. */
+  dkim: DkimConfig[];
 }

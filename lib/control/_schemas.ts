@@ -94,7 +94,10 @@ export const eventsQuerySchema = z.strictObject({
 
 /** Body of `PUT /v1/system/log-level`. */
 export const logLevelBodySchema = z.strictObject({
-  /** Dotted category below the root, e.g. "empath.smtp"; absent = the root level. */
-  category: z.string().regex(/^[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*)*$/).optional(),
+  /**
+   * Dotted category below the root, e.g. "empath.smtp"; absent = the root level. Nothing
+   * outside "empath" has a level: not the audit trail ("empath-audit"), not logtape's loggers.
+   */
+  category: z.string().regex(/^empath(\.[a-z][a-z0-9_-]*)*$/).optional(),
   level: z.enum(["trace", "debug", "info", "warning", "error", "fatal"]).nullable(),
 });

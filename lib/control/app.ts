@@ -1,5 +1,5 @@
 /**
- * The control API as a Hono app: bearer-token auth on `/v1/*`, a body size
+ * The control API as a Hono app: bearer-token auth on `/v1/*` and `/metrics`, a body size
  * limit, one route group per resource, and one error handler that renders
  * `{ error: { code, message } }`.
  *
@@ -10,11 +10,13 @@ import { createEventRoutes } from "./events_routes.ts";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { controlAuth, type ControlVariables } from "./auth.ts";
+import { auditCommands, auditUnauthorized } from "./command_audit.ts";
 import type { ControlDeps } from "./deps.ts";
 import { createDeliveryRoutes } from "./delivery_routes.ts";
 import { createDnsRoutes } from "./dns_routes.ts";
 import { createHealthRoutes } from "./health_routes.ts";
 import { createMessageRoutes } from "./messages_routes.ts";
+import { createMetricsRoutes } from "./metrics_routes.ts";
 import { openApiDocument } from "./openapi.ts";
 import { createQueueRoutes } from "./queue_routes.ts";
 import { createSystemRoutes } from "./system_routes.ts";
@@ -41,7 +43,16 @@ export function createControlApp(deps: ControlDeps) {
   app.notFound(() => {
     throw apiError(404, "No such route");
   });
-  app.use("/v1/*", controlAuth({ tokens: deps.tokens }));
+  const { audit } = deps;
+  const auth = controlAuth({
+    tokens: deps.tokens,
+    metrics: deps.metrics,
+    onUnauthorized: audit && auditUnauthorized(audit),
+  });
+  // Before auth, so that requests it refuses with 403 are audited too.
+  if (audit !== undefined) app.use("/v1/*", auditCommands({ audit }));
+  app.use("/v1/*", auth);
+  app.use("/metrics", auth);
   const limit = bodyLimit({
     maxSize: deps.maxBody,
     onError: () => {
@@ -52,6 +63,7 @@ export function createControlApp(deps: ControlDeps) {
   app.use("/v1/*", (c, next) => c.req.path === "/v1/messages" ? next() : limit(c, next));
   const routes = app
     .route("/", createHealthRoutes(deps))
+    .route("/", createMetricsRoutes(deps))
     .get(
       "/v1/openapi.json",
       (c) => c.json(openApiDocument(deps.version) as Record<string, unknown>),

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import type { ControlAuthMetrics } from "../observe/mod.ts";
 import type { ControlTokens } from "./deps.ts";
 import type { TokenIdentity } from "./tokens.ts";
 import { apiError } from "./_errors.ts";
@@ -30,6 +31,10 @@ export interface ControlVariables {
 export interface ControlAuthOptions {
   /** Checks tokens. */
   tokens: ControlTokens;
+  /** Counts refused requests (`empath_control_auth_failures_total`). */
+  metrics?: ControlAuthMetrics;
+  /** Told of each request refused with `401` (for the audit trail); must not record the token. */
+  onUnauthorized?: (c: Context) => void;
 }
 
 /**
@@ -65,10 +70,15 @@ export function controlAuth(
   return async function controlAuth(c, next) {
     const match = BEARER_REGEXP.exec(c.req.header("Authorization") ?? "");
     const identity = await tokens.verify(match?.[1]);
-    if (identity === undefined) throw apiError(401, UNAUTHORIZED_MESSAGE);
+    if (identity === undefined) {
+      options.metrics?.authFailed();
+      options.onUnauthorized?.(c);
+      throw apiError(401, UNAUTHORIZED_MESSAGE);
+    }
+    // Set before the scope check, so that the audit trail names who was refused.
+    c.set("identity", identity);
     const denied = forbidden(identity, c.req.method, c.req.path);
     if (denied !== undefined) throw apiError(403, denied);
-    c.set("identity", identity);
     await next();
   };
 }

@@ -5,12 +5,19 @@
  *
  * @module
  */
-import type { LogLevel, LogLevels, MailEvents } from "../observe/mod.ts";
+import type {
+  AuditEvent,
+  ControlAuthMetrics,
+  LogLevel,
+  LogLevels,
+  MailEvents,
+} from "../observe/mod.ts";
 import type { CircuitBreakers, PoolStats, RateLimiter } from "../delivery/mod.ts";
 import type { HostSnapshot } from "../delivery/mod.ts";
 import type { CachingResolver } from "../dns/mod.ts";
 import type { QueuedMessage, QueueStore } from "../queue/mod.ts";
 import type { ConnectionSnapshot } from "../server/mod.ts";
+import type { MessageSigning } from "../dkim/mod.ts";
 import type { TokenIdentity } from "./tokens.ts";
 
 /** The queue operations the control API uses. */
@@ -38,6 +45,17 @@ export interface ControlDelivery {
    * whether a bounce was queued (never for a null sender).
    */
   bounceUndelivered(message: QueuedMessage, reason: string): Promise<boolean>;
+}
+
+/** The metrics the control API serves and counts into (an `EmpathMetrics` fits). */
+export interface ControlMetrics extends ControlAuthMetrics {
+  /** Every metric in the Prometheus text exposition format (0.0.4). */
+  scrape(): Promise<string>;
+}
+
+/** Where the control API records audit events (an `AuditTrail` fits). */
+export interface ControlAudit {
+  record(event: AuditEvent): void;
 }
 
 /** Checks bearer tokens (a `TokenVerifier` fits). */
@@ -68,14 +86,20 @@ export interface ControlDeps {
   };
   /** Delivery events, streamed by `GET /v1/events`. */
   readonly events: MailEvents;
+  /** The audit trail of control commands and refused tokens; absent: none is kept. */
+  readonly audit?: ControlAudit;
   /** The DNS cache. */
   readonly dns: Pick<CachingResolver, "stats" | "entries" | "flush">;
   /** Open SMTP connections. */
   connections(): readonly ConnectionSnapshot[];
+  /** Whether a shutdown began (`/readyz` then answers 503); absent: never. */
+  readonly shuttingDown?: () => boolean;
   /** The running configuration with secrets redacted (`redactConfig(config)`). */
   config(): unknown;
   /** Accepted bearer tokens. */
   readonly tokens: ControlTokens;
+  /** Metrics for `GET /metrics`; absent: `/metrics` answers 404. */
+  readonly metrics?: ControlMetrics;
   /** Largest request body, in bytes (`config.control.maxBody`). */
   readonly maxBody: number;
   /**
@@ -90,6 +114,8 @@ export interface ControlDeps {
   readonly hostname: string;
   /** Empath's version. */
   readonly version: string;
+  /** DKIM signing for `POST /v1/messages`; absent: nothing is signed. */
+  readonly dkim?: MessageSigning;
   /** When the instance started, in milliseconds since the epoch. */
   readonly startedAt: number;
   /** The current time, in milliseconds since the epoch. */

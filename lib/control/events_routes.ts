@@ -1,7 +1,7 @@
 /**
  * `/v1/events`: delivery events (received, attempt, delivered, deferred,
- * bounced, held, released, deleted) as Server-Sent Events, filtered by
- * message id or recipient domain.
+ * bounced, dsn, held, released, deleted) as Server-Sent Events, filtered by
+ * message id or recipient domain. Only the fields meant for clients are sent.
  *
  * @module
  */
@@ -17,6 +17,16 @@ import { validate } from "./_validate.ts";
 const MAX_BUFFERED = 1000;
 /** A comment line this often keeps proxies from closing an idle stream. */
 const KEEPALIVE_MS = 15_000;
+
+/**
+ * The fields a client sees. The others (sender, every recipient, client
+ * address, HELO, AUTH user…) are for in-process subscribers such as the
+ * audit trail, which redacts them; the stream does not send them.
+ */
+function streamed(event: MailEvent): Partial<MailEvent> {
+  const { type, id, at, domain, recipient, detail } = event;
+  return { type, id, at, domain, recipient, detail };
+}
 
 /**
  * Builds the events route, mounted at `/v1/events`.
@@ -52,7 +62,7 @@ export function createEventRoutes(deps: Pick<ControlDeps, "events">) {
             await stream.writeSSE({
               event: event.type,
               id: `${event.at}`,
-              data: JSON.stringify(event),
+              data: JSON.stringify(streamed(event)),
             });
             continue;
           }

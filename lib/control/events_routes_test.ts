@@ -42,3 +42,24 @@ Deno.test("GET /v1/events requires a token and validates its filters", async () 
   const bad = await fixture.call("/v1/events?bogus=1", { token: READ_TOKEN });
   assert.equal(bad.status, 400);
 });
+
+Deno.test("GET /v1/events does not stream the audit-only fields of an event", async () => {
+  await using fixture = await openFixture();
+  const response = await fixture.call("/v1/events", { token: READ_TOKEN });
+  const reader = response.body!.getReader();
+  await readUntil(reader, /event: ready/);
+  fixture.events.publish({
+    type: "received",
+    id: "m1",
+    at: 1,
+    sender: "alice@sender.test",
+    recipients: ["bob@example.org"],
+    clientIp: "192.0.2.7",
+    helo: "client.sender.test",
+    authUser: "alice",
+  });
+  const text = await readUntil(reader, /event: received\n[^]*\n\n/);
+  await reader.cancel();
+  const data = /data: (.*)\n/.exec(text.slice(text.indexOf("event: received")))![1];
+  assert.deepEqual(JSON.parse(data), { type: "received", id: "m1", at: 1 });
+});

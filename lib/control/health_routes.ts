@@ -1,6 +1,6 @@
 /**
  * `/healthz` and `/readyz`, without authentication: liveness, and whether the
- * queue answers.
+ * instance takes mail (the queue answers and it is not shutting down).
  *
  * @module
  */
@@ -10,7 +10,7 @@ import type { ControlDeps } from "./deps.ts";
 /**
  * Builds the health routes, mounted at `/`.
  *
- * @param deps The queue.
+ * @param deps The queue and the shutdown state.
  * @returns The routes.
  *
  * @example Usage
@@ -18,10 +18,12 @@ import type { ControlDeps } from "./deps.ts";
  * app.route("/", createHealthRoutes(deps));
  * ```
  */
-export function createHealthRoutes(deps: Pick<ControlDeps, "queue">) {
+export function createHealthRoutes(deps: Pick<ControlDeps, "queue" | "shuttingDown">) {
   return new Hono()
     .get("/healthz", (c) => c.json({ status: "ok" }))
     .get("/readyz", async (c) => {
+      // A load balancer should send no new mail here once a shutdown began.
+      if (deps.shuttingDown?.()) return c.json({ status: "shutting-down" }, 503);
       try {
         await deps.queue.count();
         return c.json({ status: "ready" });

@@ -7,8 +7,20 @@
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { EnvelopeInit, MailParams } from "../queue/mod.ts";
+import { signingSpool } from "../dkim/mod.ts";
 import { formatMessageDate } from "../smtp/mod.ts";
-import { getLogger } from "../observe/mod.ts";
+import {
+  activeSpanContext,
+  ATTR,
+  encodeTraceContext,
+  failSpan,
+  getLogger,
+  parseTraceparent,
+  type Span,
+  startSpan,
+  storedContext,
+  withSpan,
+} from "../observe/mod.ts";
 import type { ControlVariables } from "./auth.ts";
 import type { ControlDeps } from "./deps.ts";
 import { apiError, type ErrorBody } from "./_errors.ts";
@@ -21,8 +33,6 @@ const logger = getLogger(["empath", "control"]);
 
 /** Octets per `SpoolWriter.write()` call (one stored chunk). */
 const WRITE_CHUNK = 64_000;
-/** W3C Trace Context §3.2: version-traceid-parentid-flags, lowercase hex. */
-const TRACEPARENT_REGEXP = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
 // deno-lint-ignore no-control-regex
 const NON_ASCII_REGEXP = /[^\x00-\x7f]/;
 
@@ -34,11 +44,11 @@ const DEFAULT_MAX_MESSAGE_SIZE = 35_000_000;
 /** The services `POST /v1/messages` uses. */
 export type MessageRoutesDeps = Pick<
   ControlDeps,
-  "queue" | "delivery" | "now" | "hostname" | "maxMessageSize" | "maxBody"
+  "queue" | "delivery" | "now" | "hostname" | "maxMessageSize" | "maxBody" | "dkim" | "events"
 >;
 
 /** {@linkcode MessageRoutesDeps} with the defaults applied. */
-type MessageSettings = Required<MessageRoutesDeps>;
+type MessageSettings = Required<Omit<MessageRoutesDeps, "dkim">> & Pick<ControlDeps, "dkim">;
 
 /** An envelope and a message to be built once the queue id is known. */
 interface Submission {
@@ -173,7 +183,10 @@ async function spool(
   const ip = clientIp(c);
   let writer;
   try {
-    writer = deps.queue.createSpool();
+    // Injected mail is submitted mail: DKIM-signed when a key matches its From domain.
+    const signer = deps.dkim?.start();
+    const spooled = deps.queue.createSpool();
+    writer = signer === undefined ? spooled : signingSpool(spooled, signer);
   } catch (error) {
     return unavailable(error, undefined);
   }
@@ -191,23 +204,53 @@ async function spool(
   }
   const received = encoder.encode(receivedField({ ip, by: deps.hostname, id, now: deps.now() }));
   const envelope = envelopeOf(c, submission, { message, ip });
-  try {
-    await writer.write(received);
-    for (let offset = 0; offset < message.length; offset += WRITE_CHUNK) {
-      await writer.write(message.subarray(offset, offset + WRITE_CHUNK));
+  const span = commitSpan(id, envelope);
+  const failure = await withSpan(span, async () => {
+    try {
+      await writer.write(received);
+      for (let offset = 0; offset < message.length; offset += WRITE_CHUNK) {
+        await writer.write(message.subarray(offset, offset + WRITE_CHUNK));
+      }
+      await writer.commit(envelope);
+    } catch (error) {
+      failSpan(span, error);
+      await writer.abort();
+      return unavailable(error, id);
     }
-    await writer.commit(envelope);
-  } catch (error) {
-    await writer.abort();
-    return unavailable(error, id);
-  }
-  deps.delivery.wake();
-  logger.info("Message {id} queued from the control API ({ip})", {
-    id,
-    ip: ip ?? "unknown",
-    recipients: submission.recipients.length,
-  });
-  return { id };
+    deps.delivery.wake();
+    deps.events.publish({
+      type: "received",
+      id,
+      at: deps.now(),
+      sender: envelope.reversePath,
+      recipients: envelope.recipients,
+      size: message.length,
+      clientIp: ip,
+      listener: "http",
+    });
+    logger.info("Message {message_id} queued from the control API ({ip})", {
+      message_id: id,
+      ip: ip ?? "unknown",
+      recipients: submission.recipients.length,
+    });
+  }).finally(() => span.end());
+  return failure ?? { id };
+}
+
+/**
+ * Starts the `queue.commit` span of a submitted message: a child of the request's span (Deno's
+ * `Deno.serve` span, which already continues the client's `traceparent`), else of the submitted
+ * `traceparent` itself. When it records, its context replaces the submitted one in the
+ * envelope, so delivery spans become its children; without tracing the submitted context is
+ * stored as it came.
+ */
+function commitSpan(id: string, envelope: EnvelopeInit): Span {
+  const parent = activeSpanContext() === undefined
+    ? storedContext(envelope.traceContext)
+    : undefined;
+  const span = startSpan("queue.commit", { parent, attributes: { [ATTR.MESSAGE_ID]: id } });
+  if (span.isRecording()) envelope.traceContext = encodeTraceContext(span.spanContext());
+  return span;
 }
 
 /** The envelope: addresses, where it came from, BODY/SMTPUTF8 as the content needs, trace context. */
@@ -232,7 +275,10 @@ function envelopeOf(
 }
 
 function unavailable(error: unknown, id: string | undefined): ErrorBody {
-  logger.error("Cannot queue message {id} from the control API: {error}", { id, error });
+  logger.error("Cannot queue message {message_id} from the control API: {error}", {
+    message_id: id,
+    error,
+  });
   return { error: { code: "unavailable", message: "Cannot queue the message: storage failed" } };
 }
 
@@ -253,17 +299,10 @@ function receivedField(options: { ip?: string; by: string; id: string; now: numb
 
 /** `{ traceContext }` from a valid W3C `traceparent` (and its `tracestate`), else `{}`. */
 function traceContext(c: Context): Pick<EnvelopeInit, "traceContext"> {
-  const traceparent = c.req.header("traceparent")?.trim().toLowerCase();
-  const match = traceparent === undefined ? null : TRACEPARENT_REGEXP.exec(traceparent);
-  if (match === null || match[1] === "ff" || /^0+$/.test(match[2]) || /^0+$/.test(match[3])) {
-    return {};
-  }
-  const tracestate = c.req.header("tracestate")?.trim();
-  const context: Record<string, string> = { traceparent: traceparent! };
-  if (tracestate !== undefined && tracestate !== "" && tracestate.length <= 512) {
-    context.tracestate = tracestate;
-  }
-  return { traceContext: context };
+  const traceparent = c.req.header("traceparent")?.toLowerCase();
+  if (traceparent === undefined) return {};
+  const record = encodeTraceContext(parseTraceparent(traceparent, c.req.header("tracestate")));
+  return record === undefined ? {} : { traceContext: record };
 }
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {

@@ -16,7 +16,15 @@
  */
 export { type ControlApp, createControlApp } from "./app.ts";
 export { controlAuth, type ControlAuthOptions, type ControlVariables } from "./auth.ts";
-export type { ControlDelivery, ControlDeps, ControlQueue, ControlTokens } from "./deps.ts";
+export { auditCommands, type AuditCommandsOptions, auditUnauthorized } from "./command_audit.ts";
+export type {
+  ControlAudit,
+  ControlDelivery,
+  ControlDeps,
+  ControlMetrics,
+  ControlQueue,
+  ControlTokens,
+} from "./deps.ts";
 export { openApiDocument } from "./openapi.ts";
 export {
   ensureTokenFile,

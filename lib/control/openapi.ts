@@ -49,7 +49,14 @@ const BULK = (action: string): Operation => ({
 /** Every route of the control API. */
 export const OPERATIONS: readonly Operation[] = [
   { method: "get", path: "/healthz", summary: "Liveness" },
-  { method: "get", path: "/readyz", summary: "Readiness: the queue answers" },
+  { method: "get", path: "/readyz", summary: "Readiness: the queue answers and no shutdown began" },
+  {
+    method: "get",
+    path: "/metrics",
+    summary: "Every metric in the Prometheus text exposition format (0.0.4)",
+    scope: "read",
+    produces: "text/plain",
+  },
   { method: "get", path: "/v1/openapi.json", summary: "This document", scope: "read" },
   {
     method: "get",

@@ -91,7 +91,12 @@ export async function applyAction(
 export async function applyBulk(
   queue: ControlQueue,
   action: QueueAction,
-  options: ActionOptions & { filter: ListFilter; dryRun: boolean },
+  options: ActionOptions & {
+    filter: ListFilter;
+    dryRun: boolean;
+    /** Told of each message the action changed. */
+    onChanged?: (id: string) => void;
+  },
 ): Promise<BulkResult> {
   const ids: string[] = [];
   let cursor: string | undefined;
@@ -106,7 +111,10 @@ export async function applyBulk(
     for (const id of ids) {
       try {
         const result = await applyAction(queue, action, { ...options, id });
-        if (result.changed) changed++;
+        if (result.changed) {
+          changed++;
+          options.onChanged?.(id);
+        }
         if (result.bounced) bounced++;
       } catch (error) {
         if (!isSkippable(error)) throw error;

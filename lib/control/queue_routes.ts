@@ -29,6 +29,13 @@ import { explainMessage } from "./why.ts";
 /** Page size of `GET /v1/queue` without `limit`. */
 const DEFAULT_PAGE = 100;
 
+/** The event each action publishes when it changes a message. */
+const EVENT_OF: Partial<Record<QueueAction, "held" | "released" | "deleted">> = {
+  hold: "held",
+  release: "released",
+  delete: "deleted",
+};
+
 /**
  * Builds the queue routes, mounted at `/v1/queue`.
  *
@@ -45,6 +52,10 @@ export function createQueueRoutes(
 ) {
   const { queue, delivery } = deps;
   const bounce = (message: QueuedMessage) => delivery.bounceUndelivered(message, DELETED_REASON);
+  const publish = (action: QueueAction, id: string) => {
+    const type = EVENT_OF[action];
+    if (type !== undefined) deps.events.publish({ type, id, at: deps.now() });
+  };
   const act = async (action: QueueAction, id: string, options: { bounce?: boolean } = {}) => {
     if (!isMessageId(id)) throw apiError(404, `No message "${id}" in the queue`);
     const result = await applyAction(queue, action, {
@@ -53,16 +64,14 @@ export function createQueueRoutes(
       ...(options.bounce ? { bounce } : {}),
     });
     if (result.changed && (action === "retry" || action === "release")) delivery.wake();
-    const type = ({ hold: "held", release: "released", delete: "deleted" } as const)[
-      action as "hold" | "release" | "delete"
-    ];
-    if (result.changed && type !== undefined) deps.events.publish({ type, id, at: deps.now() });
+    if (result.changed) publish(action, id);
     return result;
   };
   const bulk = (action: Exclude<QueueAction, "delete">) =>
     new Hono().post("/", validate("json", bulkBodySchema), async (c) => {
       const { dry_run: dryRun, ...filter } = c.req.valid("json");
-      const result = await applyBulk(queue, action, { filter, dryRun, now: deps.now() });
+      const onChanged = (id: string) => publish(action, id);
+      const result = await applyBulk(queue, action, { filter, dryRun, now: deps.now(), onChanged });
       if (result.changed > 0 && (action === "retry" || action === "release")) delivery.wake();
       return c.json(result);
     });
@@ -89,7 +98,8 @@ export function createQueueRoutes(
     .post("/delete", validate("json", bulkDeleteBodySchema), async (c) => {
       const { dry_run: dryRun, bounce: withBounce, ...filter } = c.req.valid("json");
       const options: ActionOptions = { now: deps.now(), ...(withBounce ? { bounce } : {}) };
-      const result = await applyBulk(queue, "delete", { ...options, filter, dryRun });
+      const onChanged = (id: string) => publish("delete", id);
+      const result = await applyBulk(queue, "delete", { ...options, filter, dryRun, onChanged });
       if ((result.bounced ?? 0) > 0) delivery.wake();
       return c.json(result);
     })

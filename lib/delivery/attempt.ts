@@ -1,5 +1,13 @@
 import type { QueuedMessage, QueueStore, RecipientState } from "../queue/mod.ts";
-import { getLogger, type MailEvents } from "../observe/mod.ts";
+import {
+  type DeliveryMetrics,
+  getLogger,
+  inContext,
+  type MailEvents,
+  storedContext,
+  type TracingOptions,
+} from "../observe/mod.ts";
+import { traceAttempt } from "./_attempt_trace.ts";
 import type { Reply } from "../smtp/mod.ts";
 import type { CircuitBreakers } from "./circuit_breaker.ts";
 import type { DeliveryOutcome } from "./classify.ts";
@@ -7,7 +15,7 @@ import type { RateLimiter } from "./rate_limiter.ts";
 import { nextAttemptAt } from "./retry.ts";
 import type { RouteResolver } from "./route.ts";
 import type { BounceSender } from "./bounce.ts";
-import type { DestinationSender } from "./destination_sender.ts";
+import type { DestinationSender, Outcome, Outcomes } from "./destination_sender.ts";
 
 const logger = getLogger(["empath", "delivery"]);
 
@@ -27,10 +35,23 @@ export interface AttemptPolicy {
   readonly random: () => number;
   /** Where per-recipient outcomes are published, if anywhere. */
   readonly events?: MailEvents;
+  /** Where retries, delivery latency and rate limiting are counted, if anywhere. */
+  readonly metrics?: DeliveryMetrics;
+  /**
+   * Aborted when delivery is interrupted by a shutdown: recipients not
+   * confirmed yet are released (due again at once, no attempt counted) instead
+   * of deferred, and confirmed ones are recorded as usual.
+   */
+  readonly interrupted?: AbortSignal;
+  /** What spans may record (`[observe.tracing]`). @default {{ includeAddresses: false }} */
+  readonly tracing?: () => TracingOptions;
 }
 
 /** Per-recipient result of this attempt; `undefined` means "not tried now" (rescheduled). */
-type Results = Map<string, DeliveryOutcome | { kind: "postponed"; until: number; reason: string }>;
+type Results = Map<string, TimedOutcome | { kind: "postponed"; until: number; reason: string }>;
+
+/** An outcome with how long the delivery to its domain took (for the audit trail). */
+type TimedOutcome = Outcome & { readonly durationMs?: number };
 
 /**
  * One delivery attempt of one leased message: groups its open recipients by
@@ -48,8 +69,16 @@ export class MessageAttempt {
     this.#policy = policy;
   }
 
-  /** Runs the attempt for a leased message. */
-  async run(message: QueuedMessage): Promise<void> {
+  /**
+   * Runs the attempt for a leased message, in the trace context stored with it: its
+   * `delivery.attempt` spans are children of the span that committed it, and its log lines
+   * carry that trace id.
+   */
+  run(message: QueuedMessage): Promise<void> {
+    return inContext(storedContext(message.traceContext), () => this.#run(message));
+  }
+
+  async #run(message: QueuedMessage): Promise<void> {
     const open = message.recipients.filter((r) =>
       r.status === "pending" || r.status === "deferred"
     );
@@ -70,6 +99,7 @@ export class MessageAttempt {
     if (now >= message.expiresAt) {
       return all({ kind: "failed", reason: "Delivery time expired", reply: expiredReply(message) });
     }
+    if (this.#policy.interrupted?.aborted) return all(interruptedResult(now));
     const breaker = breakers.allow(domain);
     if (!breaker.allowed) {
       return all({
@@ -80,28 +110,41 @@ export class MessageAttempt {
     }
     const rate = limiter.take(domain);
     if (!rate.allowed) {
+      this.#policy.metrics?.rateLimited(domain, rate.retryAfterMs);
       return all({
         kind: "postponed",
         until: now + rate.retryAfterMs,
         reason: `Rate limit for ${domain}`,
       });
     }
-    this.#policy.events?.publish({ type: "attempt", id: message.id, at: now, domain });
-    let destination = await this.#services.routes.resolve(domain);
-    // Deno.resolveDns cannot tell NXDOMAIN from SERVFAIL, so a "no such domain"
-    // bounces only once a second attempt confirms it.
-    if (
-      destination.kind === "failed" && destination.reply.enhanced === "5.1.2" &&
-      message.attempts < 1
-    ) {
-      destination = { kind: "deferred", reason: destination.reason };
-    }
-    const outcomes = await this.#services.sender.send(destination, message, recipients, domain);
+    this.#policy.events?.publish({
+      type: "attempt",
+      id: message.id,
+      at: now,
+      domain,
+      attempt: message.attempts + 1,
+    });
+    this.#policy.metrics?.attemptStarted(domain, message.attempts > 0);
+    const tracing = this.#policy.tracing?.() ?? { includeAddresses: false };
+    const sent = await traceAttempt({ message, domain, recipients }, tracing, async () => {
+      let destination = await this.#services.routes.resolve(domain);
+      // Deno.resolveDns cannot tell NXDOMAIN from SERVFAIL, so a "no such domain"
+      // bounces only once a second attempt confirms it.
+      if (
+        destination.kind === "failed" && destination.reply.enhanced === "5.1.2" &&
+        message.attempts < 1
+      ) {
+        destination = { kind: "deferred", reason: destination.reason };
+      }
+      return await this.#services.sender.send(destination, message, recipients, domain);
+    });
+    const outcomes = withDuration(sent, this.#policy.now() - now);
+    if (this.#policy.interrupted?.aborted) return releaseUnconfirmed(outcomes, this.#policy.now());
     breakers.record(domain, breakerOutcome([...outcomes.values()]));
     return outcomes;
   }
 
-  #publish(id: string, recipient: RecipientState, result: { kind: string }, at: number): void {
+  #publish(id: string, recipient: RecipientState, result: ResultFacts, at: number): void {
     const events = this.#policy.events;
     if (events === undefined || result.kind === "postponed") return;
     const type = recipient.status === "delivered"
@@ -117,6 +160,9 @@ export class MessageAttempt {
       recipient: recipient.address,
       domain: recipient.address.slice(recipient.address.lastIndexOf("@") + 1),
       detail: reply ? `${reply.code} ${reply.text}` : undefined,
+      server: result.server,
+      durationMs: result.durationMs,
+      attempt: recipient.attempts,
     });
   }
 
@@ -135,6 +181,9 @@ export class MessageAttempt {
       if (result === undefined) return recipient;
       const next = applyResult(recipient, result, now, retryAt);
       if (next.status === "failed") newlyFailed.push(next);
+      if (result.kind === "delivered") {
+        this.#policy.metrics?.recipientDelivered(message.createdAt, now);
+      }
       logResult(message.id, next, result);
       this.#publish(message.id, next, result, now);
       return next;
@@ -148,11 +197,40 @@ export class MessageAttempt {
     const nextAt = Math.min(...open.map((r) => r.nextAttemptAt ?? retryAt));
     const updated = { ...message, recipients, attempts, nextAttemptAt: nextAt, lease: undefined };
     if (!await this.#services.queue.update(updated)) {
-      logger.warn("Message {id} changed during delivery; its lease will expire", {
-        id: message.id,
+      logger.warn("Message {message_id} changed during delivery; its lease will expire", {
+        message_id: message.id,
       });
     }
   }
+}
+
+/** What {@linkcode MessageAttempt} publishes about a result besides the recipient's state. */
+interface ResultFacts {
+  readonly kind: string;
+  readonly server?: string;
+  readonly durationMs?: number;
+}
+
+function withDuration(outcomes: Outcomes, durationMs: number): Map<string, TimedOutcome> {
+  return new Map([...outcomes].map(([address, outcome]) => [address, { ...outcome, durationMs }]));
+}
+
+/** How a recipient not tried, or not confirmed, because of a shutdown is recorded. */
+function interruptedResult(now: number) {
+  return { kind: "postponed", until: now, reason: "Interrupted by shutdown" } as const;
+}
+
+/**
+ * After an interruption, keeps the replies the receiving server gave (2xx and
+ * 5xx are final for it) and releases every other recipient: a `deferred`
+ * outcome then most likely means the connection was cut, not a 4xx.
+ */
+function releaseUnconfirmed(outcomes: Map<string, DeliveryOutcome>, now: number): Results {
+  const results: Results = new Map();
+  for (const [address, outcome] of outcomes) {
+    results.set(address, outcome.kind === "deferred" ? interruptedResult(now) : outcome);
+  }
+  return results;
 }
 
 function applyResult(
@@ -210,8 +288,8 @@ function groupByDomain(recipients: RecipientState[]): Map<string, string[]> {
 
 function logResult(id: string, recipient: RecipientState, result: { kind: string }) {
   if (result.kind === "postponed") return;
-  logger.info("Message {id} to {domain}: {status}", {
-    id,
+  logger.info("Message {message_id} to {domain}: {status}", {
+    message_id: id,
     domain: recipient.address.slice(recipient.address.lastIndexOf("@") + 1),
     status: recipient.status,
     smtp_code: recipient.lastReply?.code,

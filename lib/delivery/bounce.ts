@@ -13,7 +13,19 @@ export interface BounceOptions {
   readonly hostname: string;
   readonly now: () => number;
   /** Called after a bounce is queued, so the scheduler picks it up at once. */
-  readonly onQueued?: () => void;
+  readonly onQueued?: (bounce: QueuedBounce) => void;
+}
+
+/** A bounce just queued. */
+export interface QueuedBounce {
+  /** Queue id of the bounce. */
+  readonly id: string;
+  /** Queue id of the message it reports on. */
+  readonly original: string;
+  /** The sender it goes to. */
+  readonly sender: string;
+  /** The failed recipients it reports. */
+  readonly recipients: readonly string[];
 }
 
 /**
@@ -41,7 +53,7 @@ export class BounceSender {
    */
   async bounce(message: QueuedMessage, failed: RecipientState[], reason?: string): Promise<void> {
     if (!shouldBounce(message.reversePath)) {
-      logger.info("No bounce for {id}: null or daemon sender", { id: message.id });
+      logger.info("No bounce for {message_id}: null or daemon sender", { message_id: message.id });
       return;
     }
     const now = this.#options.now();
@@ -84,9 +96,19 @@ export class BounceSender {
         reversePath: "",
         recipients: [dsn.recipient],
         receivedFrom: { ip: "127.0.0.1", helo: this.#options.hostname, listener: "bounce" },
+        // The bounce's delivery joins the trace of the message it reports on.
+        traceContext: message.traceContext,
       });
-      logger.info("Bounce {bounce} queued for {id}", { bounce: queued.id, id: message.id });
-      this.#options.onQueued?.();
+      logger.info("Bounce {bounce} queued for {message_id}", {
+        bounce: queued.id,
+        message_id: message.id,
+      });
+      this.#options.onQueued?.({
+        id: queued.id,
+        original: message.id,
+        sender: message.reversePath,
+        recipients: failed.map((recipient) => recipient.address),
+      });
     } catch (error) {
       await spool.abort();
       throw error;

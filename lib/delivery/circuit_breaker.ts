@@ -99,6 +99,8 @@ export class CircuitBreakers {
   readonly #probeTimeoutMs: number;
   readonly #maxKeys: number;
   readonly #breakers = new Map<string, Breaker>();
+  /** Trips and recoveries of every breaker ever, kept across `reset()` and eviction. */
+  readonly #totals = { trips: 0, recoveries: 0 };
 
   /**
    * Creates the breakers.
@@ -149,7 +151,10 @@ export class CircuitBreakers {
     const breaker = this.#breakers.get(key);
     if (outcome !== "temporary-failure") {
       if (breaker === undefined || breaker.state === "open") return;
-      if (breaker.state === "half-open") breaker.recoveries++;
+      if (breaker.state === "half-open") {
+        breaker.recoveries++;
+        this.#totals.recoveries++;
+      }
       this.#close(breaker);
       return;
     }
@@ -169,6 +174,15 @@ export class CircuitBreakers {
    */
   reset(key: string): void {
     this.#breakers.delete(key);
+  }
+
+  /**
+   * Times any breaker opened and closed after a successful probe since
+   * creation; unlike the per-breaker counts of {@link states}, these never go
+   * back (for metrics).
+   */
+  counters(): { trips: number; recoveries: number } {
+    return { ...this.#totals };
   }
 
   /** Every breaker in memory. */
@@ -196,6 +210,7 @@ export class CircuitBreakers {
     breaker.probeStartedAt = undefined;
     breaker.failures = [];
     breaker.trips++;
+    this.#totals.trips++;
   }
 
   #close(breaker: Breaker): void {

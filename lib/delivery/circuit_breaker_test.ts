@@ -137,3 +137,15 @@ Deno.test("CircuitBreakers rejects bad options", () => {
   assert.throws(() => new CircuitBreakers({ clock, windowMs: -1 }), RangeError);
   assert.throws(() => new CircuitBreakers({ clock, openMs: NaN }), RangeError);
 });
+
+Deno.test("CircuitBreakers.counters() keeps trips and recoveries across reset()", () => {
+  const { clock, breakers } = setup({ threshold: 1, openMs: 10 });
+  fail(breakers, "a.example", 1);
+  clock.time = 10;
+  assert.deepEqual(breakers.allow("a.example"), { allowed: true, probe: true });
+  breakers.record("a.example", "success");
+  fail(breakers, "b.example", 1);
+  breakers.reset("b.example");
+  assert.deepEqual(breakers.counters(), { trips: 2, recoveries: 1 });
+  assert.equal(breakers.states().length, 1);
+});

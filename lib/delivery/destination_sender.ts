@@ -13,11 +13,15 @@ import {
   type SmtpDeliveryRequest,
 } from "./smtp_client.ts";
 import { getLogger } from "../observe/mod.ts";
+import { traceConnect, traceTransaction } from "./_client_trace.ts";
 
 const logger = getLogger(["empath", "delivery"]);
 
+/** One recipient's outcome, with the server that gave it when one did. */
+export type Outcome = DeliveryOutcome & { readonly server?: string };
+
 /** Per-recipient outcomes of delivering to one destination. */
-export type Outcomes = Map<string, DeliveryOutcome>;
+export type Outcomes = Map<string, Outcome>;
 
 /** Settings of a {@link DestinationSender}, as plain data. */
 export interface SenderSettings {
@@ -35,6 +39,11 @@ export interface SenderSettings {
    * at its connection limit, before it is deferred. @default {30000}
    */
   readonly hostWaitMs?: number;
+  /**
+   * Aborted when delivery stops for good (shutdown): open connections are
+   * closed and waits end, so attempts finish at once with `deferred` outcomes.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** The shared connection state of a {@link DestinationSender}. */
@@ -85,7 +94,7 @@ export class DestinationSender {
     this.#queue = queue;
     this.#settings = settings;
     this.#pool = connections.pool;
-    this.#hosts = new HostSlots(connections.hostLimiter);
+    this.#hosts = new HostSlots(connections.hostLimiter, settings.signal);
     this.#hostWaitMs = settings.hostWaitMs ?? 30_000;
   }
 
@@ -117,7 +126,8 @@ export class DestinationSender {
     const target = { root, hostname: this.#settings.hostname };
     const source = { ...message, body: () => this.#queue.readBody(message.id) };
     for (const recipient of recipients) {
-      outcomes.set(recipient, classifyReply(await deliverToMaildir(target, source, recipient)));
+      const reply = await deliverToMaildir(target, source, recipient);
+      outcomes.set(recipient, { ...classifyReply(reply), server: "maildir" });
     }
     return outcomes;
   }
@@ -183,17 +193,19 @@ export class DestinationSender {
     let reused = connection !== undefined;
     while (true) {
       if (connection === undefined) {
-        const opened = await openSmtpConnection(options);
+        const opened = await traceConnect(hop, () => openSmtpConnection(options));
         if (opened.kind !== "connected") {
           attempt.outcome = congestion(opened) ? "congestion" : "neutral";
           return describe(opened);
         }
         connection = opened.connection;
       }
-      const result = await connection.deliver(this.#request(job));
+      const open = connection;
+      const result = await traceTransaction(hop, reused, () => open.deliver(this.#request(job)));
       if (result.kind === "transaction") {
-        logger.info("Message {id}: transaction with {host} [{address}] over {tls}", {
-          id: job.message.id,
+        logger.info("Message {message_id}: transaction with {host} [{address}] over {tls}", {
+          message_id: job.message.id,
+          domain: job.domain,
           host: hop.name,
           address: hop.address,
           tls: result.tls ? `${result.tls.version} ${result.tls.cipher}` : "plaintext",
@@ -201,7 +213,10 @@ export class DestinationSender {
         });
         await this.#pool.give(key, connection);
         const outcomes: Outcomes = new Map(
-          result.recipients.map(({ address, reply }) => [address, classifyReply(reply)]),
+          result.recipients.map(({ address, reply }) => [address, {
+            ...classifyReply(reply),
+            server: hop.path ?? `${hop.name} [${hop.address}]:${hop.port}`,
+          }]),
         );
         attempt.outcome = [...outcomes.values()].some((o) => o.kind === "delivered")
           ? "success"
@@ -238,6 +253,7 @@ export class DestinationSender {
       auth: route?.auth,
       lmtp: destination.lmtp,
       timeouts: this.#settings.timeouts,
+      signal: this.#settings.signal,
     };
   }
 
@@ -282,23 +298,27 @@ function all(recipients: string[], outcome: DeliveryOutcome): Outcomes {
  */
 class HostSlots {
   readonly #limiterFor: (max: number) => HostLimiter;
+  readonly #signal: AbortSignal | undefined;
   readonly #waiters = new Map<string, (() => void)[]>();
 
-  constructor(limiterFor: (max: number) => HostLimiter) {
+  constructor(limiterFor: (max: number) => HostLimiter, signal?: AbortSignal) {
     this.#limiterFor = limiterFor;
+    this.#signal = signal;
   }
 
-  /** Takes a slot of `host`, waiting up to `waitMs` for one; false if none came. */
+  /** Takes a slot of `host`, waiting up to `waitMs` (or until the signal aborts); false if none came. */
   acquire(host: string, max: number, waitMs: number): Promise<boolean> {
     const limiter = this.#limiterFor(max);
     if (limiter.tryAcquire(host)) return Promise.resolve(true);
-    if (waitMs <= 0) return Promise.resolve(false);
+    const signal = this.#signal;
+    if (waitMs <= 0 || signal?.aborted) return Promise.resolve(false);
     const key = `${max} ${host.toLowerCase()}`;
     const waiters = this.#waiters.get(key) ?? [];
     this.#waiters.set(key, waiters);
     return new Promise((resolve) => {
       const finish = (acquired: boolean) => {
         clearTimeout(timer);
+        signal?.removeEventListener("abort", abort);
         const index = waiters.indexOf(waiter);
         if (index >= 0) waiters.splice(index, 1);
         if (waiters.length === 0 && this.#waiters.get(key) === waiters) this.#waiters.delete(key);
@@ -308,7 +328,9 @@ class HostSlots {
         if (limiter.tryAcquire(host)) finish(true);
         else waiters.unshift(waiter);
       };
-      const timer = setTimeout(() => finish(false), waitMs);
+      const abort = () => finish(false);
+      const timer = setTimeout(abort, waitMs);
+      signal?.addEventListener("abort", abort, { once: true });
       waiters.push(waiter);
     });
   }

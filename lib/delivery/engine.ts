@@ -1,6 +1,6 @@
 import type { Config, DomainPolicy } from "../config/mod.ts";
 import type { DnsResolver } from "../dns/mod.ts";
-import type { MailEvents } from "../observe/mod.ts";
+import { type DeliveryMetrics, getLogger, type MailEvents } from "../observe/mod.ts";
 import type { QueuedMessage, QueueStore } from "../queue/mod.ts";
 import { MessageAttempt } from "./attempt.ts";
 import { BounceSender } from "./bounce.ts";
@@ -13,14 +13,21 @@ import { RouteResolver } from "./route.ts";
 import { Scheduler } from "./scheduler.ts";
 import type { SmtpClientConnection } from "./smtp_client.ts";
 
+const logger = getLogger(["empath", "delivery"]);
+
+/** How long interrupted deliveries get to record their results before the queue closes. */
+const INTERRUPT_SETTLE_MS = 5_000;
+
 /** The effects a delivery engine uses, injected by the composition root. */
 export interface DeliveryDeps {
   readonly queue: QueueStore;
   readonly dns: DnsResolver;
   readonly clock: { now(): number };
   readonly random?: () => number;
-  /** Where delivery events (attempt, delivered, deferred, bounced) are published. */
+  /** Where delivery events (attempt, delivered, deferred, bounced, dsn) are published. */
   readonly events?: MailEvents;
+  /** Where retries, delivery latency, rate limiting and bounces are counted. */
+  readonly metrics?: DeliveryMetrics;
   /** Extra CA certificates for outbound TLS verification (tests, private PKI). */
   readonly caCerts?: readonly string[];
   /**
@@ -36,8 +43,14 @@ export interface DeliveryEngine {
   start(): void;
   /** New mail or an operator request: look at the queue now. */
   wake(): void;
-  /** Stops taking messages and waits for those in delivery. */
-  stop(): Promise<void>;
+  /**
+   * Stops taking messages and waits up to `graceMs` for those in delivery.
+   * Deliveries still running then are interrupted: recipients the receiving
+   * server confirmed are recorded, the others are released (due again at
+   * once, at the next start), so nothing confirmed is sent twice and nothing
+   * is lost. @default {10000}
+   */
+  stop(graceMs?: number): Promise<void>;
   /** Rate limiter state, for metrics and the control API. */
   readonly limiter: RateLimiter;
   /** Circuit breaker state, for metrics and the control API. */
@@ -106,10 +119,23 @@ export function createDeliveryEngine(config: Config, deps: DeliveryDeps): Delive
     mxPort: config.delivery.port,
   });
   const routes = new RouteResolver(deps.dns, routeOptions(config));
+  // Aborted when a stop's grace period runs out: cuts connections and waits.
+  const interruption = new AbortController();
   const bounces = new BounceSender(deps.queue, {
     hostname: config.hostname,
     now,
-    onQueued: () => wakeUp.now(),
+    onQueued: (bounce) => {
+      deps.metrics?.bounceQueued();
+      deps.events?.publish({
+        type: "dsn",
+        id: bounce.original,
+        at: now(),
+        bounceId: bounce.id,
+        sender: bounce.sender,
+        recipients: bounce.recipients,
+      });
+      wakeUp.now();
+    },
   });
   const attempt = new MessageAttempt({
     queue: deps.queue,
@@ -120,10 +146,19 @@ export function createDeliveryEngine(config: Config, deps: DeliveryDeps): Delive
       policyFor: (domain) => policyFor(current, domain),
       timeouts: delivery.timeouts,
       caCerts: deps.caCerts,
+      signal: interruption.signal,
     }, { pool, hostLimiter }),
     traffic: { limiter, breakers },
     bounces,
-  }, { retrySchedule: config.queue.retry, now, random, events: deps.events });
+  }, {
+    retrySchedule: config.queue.retry,
+    now,
+    random,
+    events: deps.events,
+    metrics: deps.metrics,
+    interrupted: interruption.signal,
+    tracing: () => current.observe.tracing,
+  });
   const running = new Scheduler(deps.queue, (message) => attempt.run(message), {
     concurrency: delivery.concurrency,
     leaseMs: delivery.leaseTime,
@@ -133,8 +168,19 @@ export function createDeliveryEngine(config: Config, deps: DeliveryDeps): Delive
   return {
     start: () => running.start(),
     wake: () => running.wake(),
-    stop: async () => {
-      await running.stop();
+    stop: async (graceMs = 10_000) => {
+      if (!await running.stop(graceMs)) {
+        logger.info("Interrupting {count} deliveries still running after {ms} ms", {
+          count: running.inFlight,
+          ms: graceMs,
+        });
+        interruption.abort();
+        if (!await running.settled(INTERRUPT_SETTLE_MS)) {
+          logger.warn("Stopping with {count} deliveries still running; their leases will expire", {
+            count: running.inFlight,
+          });
+        }
+      }
       await pool.close();
     },
     limiter,

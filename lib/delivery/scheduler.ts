@@ -77,23 +77,32 @@ export class Scheduler {
    * Stops taking new messages and waits up to `graceMs` for the ones in
    * delivery. A delivery still running after that keeps its lease, so the
    * message is retried once the lease expires (after a restart, too); nothing
-   * is lost, at worst delivered late or twice.
+   * is lost, at worst delivered late or twice. The engine interrupts such
+   * deliveries and waits for them with {@link settled}.
+   *
+   * @returns Whether every delivery finished.
    */
-  async stop(graceMs = 10_000): Promise<void> {
+  async stop(graceMs = 10_000): Promise<boolean> {
     this.#running = false;
     this.wake();
     await this.#loop;
+    return await this.settled(graceMs);
+  }
+
+  /**
+   * Waits up to `timeoutMs` for the deliveries in progress to finish.
+   *
+   * @returns Whether none is running any more.
+   */
+  async settled(timeoutMs: number): Promise<boolean> {
+    if (this.#inFlight.size === 0) return true;
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
       Promise.allSettled([...this.#inFlight.values()]),
-      new Promise((resolve) => timer = setTimeout(resolve, graceMs)),
+      new Promise((resolve) => timer = setTimeout(resolve, timeoutMs)),
     ]);
     clearTimeout(timer);
-    if (this.#inFlight.size > 0) {
-      logger.warn("Stopping with {count} deliveries still running; their leases will expire", {
-        count: this.#inFlight.size,
-      });
-    }
+    return this.#inFlight.size === 0;
   }
 
   async #run(): Promise<void> {
@@ -116,13 +125,23 @@ export class Scheduler {
     const candidates = due.filter((message) => !this.#inFlight.has(message.id)).slice(0, free);
     // Lease concurrently: the queue's group commit turns these into a few fsyncs.
     const leased = await Promise.all(candidates.map((message) => this.#lease(message, now)));
+    if (!this.#running) {
+      // Stopped while leasing: give the leases back rather than leave them to expire.
+      await Promise.all(
+        leased.map((message, i) => message && this.#release(message, candidates[i])),
+      );
+      return 0;
+    }
     let started = 0;
     for (const message of leased) {
-      if (message === undefined || !this.#running) continue;
+      if (message === undefined) continue;
       started++;
       const work = this.#worker(message)
         .catch((error) =>
-          logger.error("Delivery of {id} failed: {error}", { id: message.id, error })
+          logger.error("Delivery of {message_id} failed: {error}", {
+            message_id: message.id,
+            error,
+          })
         )
         .finally(() => {
           this.#inFlight.delete(message.id);
@@ -142,6 +161,16 @@ export class Scheduler {
     };
     if (!await this.#queue.update(leased)) return undefined;
     return { ...leased, revision: message.revision + 1 };
+  }
+
+  async #release(leased: QueuedMessage, before: QueuedMessage): Promise<void> {
+    const released = { ...leased, lease: undefined, nextAttemptAt: before.nextAttemptAt };
+    await this.#queue.update(released).catch((error) =>
+      logger.warn("Cannot release the lease of {message_id}: {error}", {
+        message_id: leased.id,
+        error,
+      })
+    );
   }
 
   async #sleep(started: number): Promise<void> {

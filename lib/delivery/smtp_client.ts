@@ -19,6 +19,7 @@ import {
 } from "../smtp/mod.ts";
 import { ClientSocket, connectTcp, connectUnix } from "./_client_socket.ts";
 import { ClientDeadline, describeError } from "./_client_deadline.ts";
+import { traceTlsHandshake } from "./_client_trace.ts";
 
 /** Timeouts in milliseconds (RFC 5321 §4.5.3.2). */
 export interface SmtpClientTimeouts {
@@ -297,16 +298,17 @@ export class SmtpClientConnection implements AsyncDisposable {
     const servername = this.#options.servername ?? this.#options.host;
     const what = "the TLS handshake";
     try {
-      const info = await this.#deadline.run(
-        this.#timeouts.command,
-        what,
-        () =>
-          this.#socket.startTls({
-            servername,
-            verifyCertificates: this.#options.verifyCertificates,
-            caCerts: this.#options.caCerts,
-          }),
-      );
+      const info = await traceTlsHandshake(servername, () =>
+        this.#deadline.run(
+          this.#timeouts.command,
+          what,
+          () =>
+            this.#socket.startTls({
+              servername,
+              verifyCertificates: this.#options.verifyCertificates,
+              caCerts: this.#options.caCerts,
+            }),
+        ));
       this.#session.tlsEstablished(info);
     } catch (error) {
       await this.#socket.close();

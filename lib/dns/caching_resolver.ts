@@ -1,6 +1,7 @@
 import { AnswerCache } from "./_answer_cache.ts";
 import { mxFromRecords } from "./_mx_order.ts";
 import { isIpLiteral, normalizeName } from "./_name.ts";
+import { traceLookup } from "./_lookup_trace.ts";
 import type {
   AddressResult,
   DnsAnswer,
@@ -87,7 +88,11 @@ export class CachingResolver implements DnsResolver {
   }
 
   /** {@inheritDoc DnsResolver.resolveMx} */
-  async resolveMx(domain: string, options: ResolveOptions = {}): Promise<MxResult> {
+  resolveMx(domain: string, options: ResolveOptions = {}): Promise<MxResult> {
+    return traceLookup(domain, "MX", () => this.#resolveMx(domain, options));
+  }
+
+  async #resolveMx(domain: string, options: ResolveOptions): Promise<MxResult> {
     const name = normalizeName(domain);
     if (name === undefined) return { kind: "nxdomain" };
     const answer = await this.#answers.query(name, "MX", options.signal);
@@ -111,7 +116,7 @@ export class CachingResolver implements DnsResolver {
     if (isIpLiteral(host)) return { kind: "addresses", addresses: [host] };
     const name = normalizeName(host);
     if (name === undefined) return { kind: "nxdomain" };
-    return await this.#addresses(name, options.signal);
+    return await traceLookup(name, "A/AAAA", () => this.#addresses(name, options.signal));
   }
 
   async #addresses(name: string, signal?: AbortSignal): Promise<AddressResult> {

@@ -1,4 +1,5 @@
 import { getTextFormatter, type LogRecord, type TextFormatter } from "@logtape/logtape";
+import { activeSpanContext } from "./tracing.ts";
 
 /** Replaces values JSON cannot hold: bigint as a decimal string, errors as their fields. */
 function jsonReplacer(_key: string, value: unknown): unknown {
@@ -29,14 +30,18 @@ export function renderMessage(message: readonly unknown[]): string {
 
 /**
  * One JSON object per line:
- * `{"timestamp":"…","level":"info","category":"empath.smtp","message":"…","properties":{…}}`.
+ * `{"timestamp":"…","level":"info","category":"empath.smtp","message":"…","properties":{…}}`,
+ * with `"trace_id"` and `"span_id"` after `"message"` when written inside an active span
+ * (read from `@opentelemetry/api` as the record is formatted, in the caller's context).
  */
 export const jsonLineFormatter: TextFormatter = (record: LogRecord): string => {
+  const span = activeSpanContext();
   const line = {
     timestamp: new Date(record.timestamp).toISOString(),
     level: record.level,
     category: record.category.join("."),
     message: renderMessage(record.message),
+    ...(span === undefined ? {} : { trace_id: span.traceId, span_id: span.spanId }),
     properties: record.properties,
   };
   return `${toJson(line)}\n`;
@@ -51,9 +56,17 @@ function formatProperties(properties: Record<string, unknown>): string {
   return text;
 }
 
-/** Readable lines: `2024-05-01 12:00:00.000 +00:00 [INF] empath.smtp: message key=value`. */
+/**
+ * Readable lines: `2024-05-01 12:00:00.000 +00:00 [INF] empath.smtp: message key=value`, ending
+ * with ` trace_id=… span_id=…` inside an active span.
+ */
 export const textLineFormatter: TextFormatter = getTextFormatter({
   category: ".",
-  format: ({ timestamp, level, category, message, record }) =>
-    `${timestamp} [${level}] ${category}: ${message}${formatProperties(record.properties)}`,
+  format: ({ timestamp, level, category, message, record }) => {
+    const span = activeSpanContext();
+    const ids = span === undefined ? "" : ` trace_id=${span.traceId} span_id=${span.spanId}`;
+    return `${timestamp} [${level}] ${category}: ${message}${
+      formatProperties(record.properties)
+    }${ids}`;
+  },
 });

@@ -1,15 +1,22 @@
-/** What happened to a message. */
+/**
+ * What happened to a message. `bounced` means a recipient failed for good; `dsn` that a
+ * delivery status notification (a bounce message) was queued to the sender.
+ */
 export type MailEventType =
   | "received"
   | "attempt"
   | "delivered"
   | "deferred"
   | "bounced"
+  | "dsn"
   | "held"
   | "released"
   | "deleted";
 
-/** One delivery event, as the control API streams it. */
+/**
+ * One delivery event. `GET /v1/events` streams `type`, `id`, `at`, `domain`, `recipient` and
+ * `detail`; the other fields are for in-process subscribers such as the audit trail.
+ */
 export interface MailEvent {
   readonly type: MailEventType;
   /** Queue id of the message. */
@@ -22,6 +29,30 @@ export interface MailEvent {
   readonly recipient?: string;
   /** The reply or reason, for attempts. */
   readonly detail?: string;
+  /** `received`: the reverse path (`""` for the null sender); `dsn`: the notified sender. */
+  readonly sender?: string;
+  /** `received`: every recipient; `dsn`: the failed recipients it reports. */
+  readonly recipients?: readonly string[];
+  /** `received`: the message size in bytes, as the client sent it. */
+  readonly size?: number;
+  /** `received`: the client's IP address. */
+  readonly clientIp?: string;
+  /** `received`: the EHLO/HELO name. */
+  readonly helo?: string;
+  /** `received`: whether the session used TLS. */
+  readonly tls?: boolean;
+  /** `received`: the SMTP AUTH user. */
+  readonly authUser?: string;
+  /** `received`: the listener (or `"http"` for the control API). */
+  readonly listener?: string;
+  /** `delivered`, `deferred`, `bounced`: the server that answered. */
+  readonly server?: string;
+  /** `delivered`, `deferred`, `bounced`: how long the delivery to the domain took. */
+  readonly durationMs?: number;
+  /** `attempt`, `delivered`, `deferred`, `bounced`: the attempt number, from 1. */
+  readonly attempt?: number;
+  /** `dsn`: the queue id of the notification. */
+  readonly bounceId?: string;
 }
 
 /** Which events a subscriber wants. */
@@ -34,7 +65,7 @@ type Listener = (event: MailEvent) => void;
 
 /**
  * An in-process bus for delivery events (received, attempt, delivered,
- * deferred, bounced, held, released, deleted). Publishing costs nothing when
+ * deferred, bounced, dsn, held, released, deleted). Publishing costs nothing when
  * nobody listens; a listener that throws is removed rather than breaking the
  * publisher. The control API streams it as Server-Sent Events.
  *

@@ -12,6 +12,12 @@ import { jsonLineFormatter, textLineFormatter } from "./_log_format.ts";
 /** The root of every Empath log category; modules log under `["empath", "<module>"]`. */
 export const ROOT_CATEGORY = "empath";
 
+/**
+ * The category of the audit trail. It is not below {@linkcode ROOT_CATEGORY}, so log levels and
+ * the log sink never touch it; it has its own sink, set with {@linkcode setAuditSink}.
+ */
+export const AUDIT_CATEGORY = "empath-audit";
+
 /** Options for {@linkcode setupLogging}. */
 export interface LoggingOptions {
   /** The lowest level written. */
@@ -33,6 +39,11 @@ interface LoggingState {
 
 // logtape's configuration is process-wide, so the options it was built from are too.
 let currentState: LoggingState | undefined;
+// The audit sink is set apart from the log options and kept across every reconfiguration.
+let auditSink: Sink | undefined;
+
+/** What is applied when only the audit sink is set: every log record is dropped. */
+const SILENT_STATE: LoggingState = { sink: () => {}, level: null, categoryLevels: new Map() };
 
 const stderrEncoder = new TextEncoder();
 
@@ -77,7 +88,7 @@ export async function setupLogging(options: LoggingOptions): Promise<void> {
  *
  * @param category The category; a string is one element.
  * @param level The new lowest level, or `null` for none.
- * @throws {TypeError} If logging is not set up.
+ * @throws {TypeError} If logging is not set up, or the category is not below `"empath"`.
  *
  * @example Usage
  * ```ts
@@ -96,6 +107,13 @@ export async function setLogLevel(
     throw new TypeError("Cannot set a log level: logging is not set up, call setupLogging() first");
   }
   const path = typeof category === "string" ? [category] : [...category];
+  if (path[0] !== ROOT_CATEGORY) {
+    throw new TypeError(
+      `Cannot set the level of "${
+        path.join(".")
+      }": only categories below "${ROOT_CATEGORY}" have levels`,
+    );
+  }
   if (path.length === 1 && path[0] === ROOT_CATEGORY) {
     currentState = { ...currentState, level };
   } else {
@@ -138,18 +156,54 @@ async function applyState(state: LoggingState): Promise<void> {
   }));
   await configure({
     reset: true,
-    sinks: { output: state.sink },
+    sinks: { output: state.sink, ...(auditSink === undefined ? {} : { audit: auditSink }) },
     loggers: [
       { category: [ROOT_CATEGORY], sinks: ["output"], lowestLevel: state.level },
       ...overrides,
+      ...(auditSink === undefined ? [] : [AUDIT_LOGGER]),
       { category: ["logtape", "meta"], sinks: ["output"], lowestLevel: "warning" },
     ],
   });
 }
 
+/** The audit logger: its own sink only, every level. */
+const AUDIT_LOGGER = {
+  category: [AUDIT_CATEGORY],
+  sinks: ["audit"],
+  parentSinks: "override" as const,
+  lowestLevel: "trace" as const,
+};
+
+/**
+ * Sets (or with `undefined` removes) the sink of the {@linkcode AUDIT_CATEGORY} records. It
+ * stays in place when {@linkcode setupLogging} or {@linkcode setLogLevel} reconfigure logging,
+ * and works without them: then only audit records are written. The sink must not be
+ * disposable (logtape disposes sinks on every reconfiguration); its owner closes it.
+ *
+ * @param sink The audit sink, or `undefined` for none.
+ *
+ * @example Usage
+ * ```ts
+ * import { getLogger } from "@logtape/logtape";
+ * import { AUDIT_CATEGORY, setAuditSink } from "./logging.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const records: unknown[] = [];
+ * await setAuditSink((record) => records.push(record.properties));
+ * getLogger([AUDIT_CATEGORY]).info("{event}", { event: "ConfigReloaded" });
+ * await setAuditSink(undefined);
+ * assert.equal(records.length, 1);
+ * ```
+ */
+export async function setAuditSink(sink: Sink | undefined): Promise<void> {
+  auditSink = sink;
+  if (currentState === undefined && sink === undefined) await reset();
+  else await applyState(currentState ?? SILENT_STATE);
+}
+
 /**
  * Removes the logging configuration; records are dropped until {@linkcode setupLogging} runs
- * again. For tests and shutdown.
+ * again. The audit sink, if set, stays. For tests and shutdown.
  *
  * @example Usage
  * ```ts
@@ -160,7 +214,8 @@ async function applyState(state: LoggingState): Promise<void> {
  */
 export async function resetLogging(): Promise<void> {
   currentState = undefined;
-  await reset();
+  if (auditSink === undefined) await reset();
+  else await applyState(SILENT_STATE);
 }
 
 /**

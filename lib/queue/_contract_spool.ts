@@ -169,6 +169,33 @@ export const SPOOL_CASES: Record<string, Case> = {
     assert.deepEqual([...ids].sort(), ids);
   },
 
+  "commit() with a headerPrefix: readBody() yields it first and size counts it": async (queue) => {
+    const prefix = "DKIM-Signature: v=1; a=ed25519-sha256; d=example.test; s=s1;\r\n\tb=abc\r\n";
+    for (const size of [0, 10, 64_000, 300_000]) {
+      const body = patternBytes(40 + size, size);
+      const id = await spoolMessage(queue, body, { envelope: envelope({ headerPrefix: prefix }) });
+      const stored = await queue.get(id);
+      assert.deepEqual(stored?.headerPrefix, prefix);
+      assert.deepEqual(stored?.size, prefix.length + size);
+      assert.deepEqual(stored?.chunks, Math.ceil(size / 64_000));
+      const all = await readAll(queue.readBody(id));
+      assert.deepEqual(new TextDecoder().decode(all.subarray(0, prefix.length)), prefix);
+      assert.deepEqual(all.subarray(prefix.length), body);
+      assert.deepEqual(all.byteLength, stored?.size);
+      assert.ok(stored && await queue.update({ ...stored, priority: 1 }));
+      assert.deepEqual((await queue.get(id))?.headerPrefix, prefix);
+    }
+  },
+
+  "commit() rejects a headerPrefix that is not ASCII lines": async (queue) => {
+    for (const headerPrefix of ["X-Test: no line end", "X-Test: caf\u00e9\r\n"]) {
+      const spool = queue.createSpool();
+      await spool.write(new Uint8Array(10));
+      await assert.rejects(() => spool.commit(envelope({ headerPrefix })), SpoolError);
+    }
+    assert.deepEqual(await queue.count(), 0);
+  },
+
   "readBody() of an unknown id errors with SpoolError": async (queue) => {
     await assert.rejects(() => readAll(queue.readBody("01JDG7ZQ1M6V4P3X8R2N5K7W9A")), SpoolError);
   },

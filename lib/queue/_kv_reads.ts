@@ -13,7 +13,10 @@ export async function readMessage(kv: Deno.Kv, id: string): Promise<QueuedMessag
   return entry.value ?? undefined;
 }
 
-/** Streams the body chunks of `id` in order, reading one chunk per pull. */
+/**
+ * Streams the record's header prefix, then the body chunks of `id` in order,
+ * reading one chunk per pull.
+ */
 export function kvBodyStream(kv: Deno.Kv, id: string): ReadableStream<Uint8Array> {
   let chunks: number | undefined;
   let index = 0;
@@ -23,6 +26,9 @@ export function kvBodyStream(kv: Deno.Kv, id: string): ReadableStream<Uint8Array
         const message = await readMessage(kv, id);
         if (!message) throw new SpoolError(`Cannot read message "${id}": not found`);
         chunks = message.chunks;
+        if (message.headerPrefix) {
+          return controller.enqueue(new TextEncoder().encode(message.headerPrefix));
+        }
       }
       if (index >= chunks) return controller.close();
       const entry = await kv.get<Uint8Array>(bodyKey(id, index));

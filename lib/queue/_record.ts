@@ -17,6 +17,8 @@ export const MAX_REPLY_TEXT_CHARS = 200;
 export const DEFAULT_MAX_AGE_MS = 5 * 24 * 60 * 60 * 1000;
 
 const BEYOND_LATIN1_REGEXP = /[\u0100-\uffff]/;
+// deno-lint-ignore no-control-regex
+const NON_ASCII_REGEXP = /[^\x00-\x7f]/;
 
 /** Room reserved per recipient at commit time for a later `lastReply` and `nextAttemptAt`. */
 const REPLY_RESERVE_BYTES = measureReplyReserve();
@@ -43,7 +45,7 @@ export function buildQueuedMessage(init: RecordInit): QueuedMessage {
       attempts: 0,
     })),
     receivedFrom: copyReceivedFrom(envelope.receivedFrom),
-    size: init.size,
+    size: init.size + prefixBytes(init.id, envelope.headerPrefix),
     chunks: init.chunks,
     createdAt: now,
     expiresAt: now + init.maxAgeMs,
@@ -56,6 +58,7 @@ export function buildQueuedMessage(init: RecordInit): QueuedMessage {
   };
   if (envelope.traceContext) message.traceContext = { ...envelope.traceContext };
   if (envelope.mailParams) message.mailParams = { ...envelope.mailParams };
+  if (envelope.headerPrefix) message.headerPrefix = envelope.headerPrefix;
   if (message.recipients.length === 0) {
     throw new SpoolError(`Cannot commit message "${init.id}": no recipients`);
   }
@@ -107,6 +110,17 @@ export function serializedSizeBound(value: unknown, threshold = Infinity): numbe
 export function domainOf(address: string): string {
   const at = address.lastIndexOf("@");
   return at < 0 ? "" : address.slice(at + 1).toLowerCase();
+}
+
+/** Octets of a header prefix: ASCII only (one octet per character), whole lines. */
+function prefixBytes(id: string, prefix: string | undefined): number {
+  if (!prefix) return 0;
+  if (NON_ASCII_REGEXP.test(prefix) || !prefix.endsWith("\r\n")) {
+    throw new SpoolError(
+      `Cannot commit message "${id}": header prefix must be ASCII lines ending with CRLF`,
+    );
+  }
+  return prefix.length;
 }
 
 function copyReceivedFrom(source: ReceivedFrom): ReceivedFrom {

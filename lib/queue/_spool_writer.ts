@@ -33,6 +33,8 @@ export interface SpoolWriterDeps {
   maxAgeMs: number;
   /** Called once when the writer is committed or aborted. */
   onSettled(id: string): void;
+  /** Called after a successful commit with its duration in milliseconds. */
+  onCommitted?: (durationMs: number) => void;
 }
 
 interface ChunkInFlight {
@@ -133,6 +135,14 @@ export class ChunkedSpoolWriter implements SpoolWriter {
   }
 
   async #commit(envelope: EnvelopeInit): Promise<QueuedMessage> {
+    const started = performance.now();
+    const message = await this.#store(envelope);
+    // Outside #store: a failing observer must never abandon a committed message.
+    this.#deps.onCommitted?.(performance.now() - started);
+    return message;
+  }
+
+  async #store(envelope: EnvelopeInit): Promise<QueuedMessage> {
     await Promise.resolve(); // let commit() record the phase first
     try {
       await this.#settleInFlight();

@@ -95,6 +95,7 @@ class KvQueueStore implements QueueStore {
       id,
       maxAgeMs: this.#maxAgeMs,
       onSettled: (settled) => this.#activeSpools.delete(settled),
+      onCommitted: this.#deps.onCommitted,
     });
   }
 

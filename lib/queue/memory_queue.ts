@@ -78,6 +78,7 @@ class MemoryQueueStore implements QueueStore {
       id,
       maxAgeMs: this.#maxAgeMs,
       onSettled: (settled) => this.#activeSpools.delete(settled),
+      onCommitted: this.#deps.onCommitted,
     });
   }
 
@@ -90,8 +91,14 @@ class MemoryQueueStore implements QueueStore {
     let chunks: Uint8Array[] | undefined;
     return new ReadableStream<Uint8Array>({
       pull: (controller) => {
-        chunks ??= this.#state.messages.get(id)?.body.slice();
-        if (!chunks) throw new SpoolError(`Cannot read message "${id}": not found`);
+        if (chunks === undefined) {
+          const stored = this.#state.messages.get(id);
+          if (!stored) throw new SpoolError(`Cannot read message "${id}": not found`);
+          const prefix = stored.message.headerPrefix;
+          chunks = prefix
+            ? [new TextEncoder().encode(prefix), ...stored.body]
+            : stored.body.slice();
+        }
         const next = chunks.shift();
         if (next) controller.enqueue(next.slice());
         else controller.close();

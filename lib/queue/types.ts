@@ -85,7 +85,7 @@ export interface QueuedMessage {
   recipients: RecipientState[];
   /** The session the message came from. */
   receivedFrom: ReceivedFrom;
-  /** Body size in bytes, as stored. */
+  /** Message size in bytes as `readBody()` yields it: `headerPrefix` plus the body chunks. */
   size: number;
   /** Number of stored body chunks. */
   chunks: number;
@@ -101,6 +101,12 @@ export interface QueuedMessage {
   priority: number;
   /** W3C trace context carried from the receiving span. */
   traceContext?: Record<string, string>;
+  /**
+   * Header fields added at queue time (the `DKIM-Signature:` fields), stored here
+   * rather than in the body chunks because they are known only after the body
+   * ended. `readBody()` yields them first, and `size` counts them.
+   */
+  headerPrefix?: string;
   /** ESMTP MAIL parameters. */
   mailParams?: MailParams;
   /** Lifecycle state. */
@@ -134,6 +140,12 @@ export interface EnvelopeInit {
   traceContext?: Record<string, string>;
   /** Scheduling priority. @default {0} */
   priority?: number;
+  /**
+   * Header fields to store with the record and send before the spooled body (the
+   * `DKIM-Signature:` fields computed while the body streamed in). Each line ends
+   * with CRLF; octets above 127 are not allowed.
+   */
+  headerPrefix?: string;
 }
 
 /** Streams one message body into the queue; see `QueueStore.createSpool()`. */
@@ -219,7 +231,10 @@ export interface QueueStore extends AsyncDisposable {
   createSpool(): SpoolWriter;
   /** Reads one message record. */
   get(id: string): Promise<QueuedMessage | undefined>;
-  /** Streams a message body chunk by chunk, in order; errors with `SpoolError` if missing. */
+  /**
+   * Streams a message as delivery sends it: the record's `headerPrefix` (if any),
+   * then the body chunk by chunk, in order; errors with `SpoolError` if missing.
+   */
   readBody(id: string): ReadableStream<Uint8Array>;
   /** Lists messages in id order, filtered, one page at a time. */
   list(filter?: ListFilter, page?: ListPage): Promise<ListResult>;
@@ -253,6 +268,11 @@ export interface QueueDeps {
   clock: Clock;
   /** Randomness for message ids. @default {crypto.getRandomValues} */
   random?: RandomBytes;
+  /**
+   * Told after each envelope commit how long it took, in milliseconds, from
+   * `SpoolWriter.commit()` to durable (for the spool commit latency metric).
+   */
+  onCommitted?: (durationMs: number) => void;
 }
 
 /** Options of {@linkcode openKvQueue} and `openMemoryQueue`. */

@@ -18,6 +18,13 @@ export interface Credentials {
   readonly password: string;
 }
 
+/** A failed SMTP AUTH attempt: who tried, never the password. */
+export interface AuthFailureInfo {
+  readonly ip: string;
+  readonly username: string;
+  readonly mechanism: string;
+}
+
 // A valid hash of a random password: unknown users cost one scrypt too, so the
 // reply time does not reveal which user names exist.
 const DECOY_HASH =
@@ -36,9 +43,18 @@ const DECOY_HASH =
  */
 export class Authenticator {
   readonly #users: ReadonlyMap<string, string>;
+  readonly #onFailure?: (failure: AuthFailureInfo) => void;
 
-  constructor(users: readonly AuthUser[]) {
+  /**
+   * @param users The accounts.
+   * @param options `onFailure` is told of each failed attempt (for the audit trail).
+   */
+  constructor(
+    users: readonly AuthUser[],
+    options: { onFailure?: (failure: AuthFailureInfo) => void } = {},
+  ) {
     this.#users = new Map(users.map((user) => [user.username, user.passwordHash]));
+    this.#onFailure = options.onFailure;
   }
 
   /** Returns `235 2.7.0` for valid credentials and `535 5.7.8` otherwise. */
@@ -56,6 +72,7 @@ export class Authenticator {
       user: credentials.username,
       mechanism: credentials.mechanism,
     });
+    this.#onFailure?.({ ip, username: credentials.username, mechanism: credentials.mechanism });
     return { code: 535, enhanced: "5.7.8", lines: ["Authentication credentials invalid"] };
   }
 }

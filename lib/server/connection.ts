@@ -1,6 +1,7 @@
 import type tls from "node:tls";
 import { concatBytes } from "./_bytes.ts";
 import type { EnvelopeInit, QueueStore } from "../queue/mod.ts";
+import type { MessageSigning } from "../dkim/mod.ts";
 import {
   receivedHeader,
   receivedProtocol,
@@ -10,7 +11,8 @@ import {
   type SessionOptions,
   timeoutExceeded,
 } from "../smtp/mod.ts";
-import { getLogger } from "../observe/mod.ts";
+import { getLogger, type SmtpMetrics, type TracingOptions } from "../observe/mod.ts";
+import { SessionTrace, UNTRACED_COMMIT } from "./_session_trace.ts";
 import { MessageIntake } from "./intake.ts";
 import type { RelayPolicy } from "./policy.ts";
 import type { TlsSessionInfo } from "./tls.ts";
@@ -28,7 +30,24 @@ export interface ConnectionServices {
   readonly tlsContext?: tls.SecureContext;
   readonly now: () => number;
   /** Called after a message is committed (wakes delivery, publishes the event). */
-  readonly onQueued?: (queued: { id: string; recipients: number }) => void;
+  readonly onQueued?: (queued: QueuedInfo) => void;
+  /** Where connections, transactions, messages, replies and TLS handshakes are counted. */
+  readonly metrics?: SmtpMetrics;
+  /** What spans may record (`[observe.tracing]`). @default {{ includeAddresses: false }} */
+  readonly tracing?: TracingOptions;
+  /** DKIM signing of submitted mail (`RelayPolicy.isSubmitter`); absent: nothing is signed. */
+  readonly dkim?: MessageSigning;
+}
+
+/** A message just committed, as {@linkcode ConnectionServices.onQueued} sees it. */
+export interface QueuedInfo {
+  readonly id: string;
+  /** The number of recipients. */
+  readonly recipients: number;
+  /** The envelope as committed. */
+  readonly envelope: EnvelopeInit;
+  /** Message bytes received from the client (without the `Received:` header added here). */
+  readonly size: number;
 }
 
 /** Per-listener settings of a connection, as plain data. */
@@ -71,12 +90,18 @@ export class SmtpConnection {
   readonly #intake: MessageIntake;
   readonly #timers: ConnectionTimers;
   readonly #closed: Promise<void>;
+  /** The connection's spans; `undefined` when tracing is off. */
+  readonly #trace: SessionTrace | undefined;
   #transport: SmtpTransport;
   #out: Uint8Array[] = [];
   #draining = false;
   #tls: TlsSessionInfo | undefined;
   #stats = { since: 0, bytesIn: 0, bytesOut: 0, messages: 0 };
+  /** Body bytes of the message being received, for metrics. */
+  #messageBytes = 0;
   #linger: ReturnType<typeof setTimeout> | undefined;
+  /** Set by {@link closeWhenIdle}: the reply to close with once no transaction is open. */
+  #closing: Reply | undefined;
 
   constructor(
     transport: SmtpTransport,
@@ -87,9 +112,10 @@ export class SmtpConnection {
     this.#services = services;
     this.#settings = settings;
     this.#session = new ServerSession({ ...settings.session, tls: false });
-    this.#intake = new MessageIntake(services.queue);
+    this.#intake = new MessageIntake(services.queue, services.dkim);
     this.#timers = new ConnectionTimers(settings.timeouts, (what) => this.#timedOut(what));
     this.#stats.since = services.now();
+    this.#trace = SessionTrace.open(transport.peer, settings, services.tracing ?? NO_ADDRESSES);
     // After STARTTLS the plaintext transport closes with the TLS one.
     this.#closed = transport.closed.then(() => this.#cleanup());
   }
@@ -137,6 +163,17 @@ export class SmtpConnection {
     this.#close();
   }
 
+  /**
+   * Closes the connection with `reply` as soon as no transaction is open: at
+   * once when idle, otherwise right after the transaction in progress ends
+   * (its final reply goes out first). A command that would start a new
+   * transaction is not answered. For a graceful shutdown.
+   */
+  closeWhenIdle(reply: Reply): void {
+    this.#closing = reply;
+    if (this.idle) this.shutdown(reply);
+  }
+
   #onData = (chunk: Uint8Array): void => {
     this.#stats.bytesIn += chunk.byteLength;
     this.#session.receive(chunk);
@@ -144,17 +181,36 @@ export class SmtpConnection {
     if (!this.#draining) void this.#drain();
   };
 
+  /** Closes with the {@link closeWhenIdle} reply if one is due and no transaction is open. */
+  #closedWhenIdle(): boolean {
+    if (this.#closing === undefined || this.#session.transaction !== undefined) return false;
+    this.shutdown(this.#closing);
+    return true;
+  }
+
   async #drain(): Promise<void> {
     this.#draining = true;
     this.#transport.pause();
     try {
-      while (await this.#step(this.#session.nextEvent()));
+      while (!this.#closedWhenIdle() && await this.#tracedStep(this.#session.nextEvent()));
     } catch (error) {
-      logger.error("Connection {id} failed: {error}", { id: this.id, error });
+      this.#trace?.failed(error);
+      logger.error("Connection {connection_id} failed: {error}", { connection_id: this.id, error });
       this.shutdown({ code: 421, enhanced: "4.3.0", lines: ["Local error, closing connection"] });
     } finally {
       this.#draining = false;
     }
+  }
+
+  /** {@link #step} inside the connection's innermost span, when tracing. */
+  #tracedStep(event: SessionEvent): Promise<boolean> {
+    const trace = this.#trace;
+    if (trace === undefined) return this.#step(event);
+    trace.before(event);
+    return trace.run(() => this.#step(event)).then((more) => {
+      trace.after(this.#session);
+      return more;
+    });
   }
 
   /** Handles one session event; returns false when draining must stop. */
@@ -169,6 +225,7 @@ export class SmtpConnection {
         if (event.close) this.#close();
         return !event.close;
       case "data-chunk":
+        this.#messageBytes += event.bytes.byteLength;
         await this.#intake.write(event.bytes);
         return true;
       case "data-aborted":
@@ -178,18 +235,22 @@ export class SmtpConnection {
       case "starttls":
         await this.#startTls();
         return false;
-      default:
-        this.#queueOut(this.#session.respond(await this.#decide(event)));
+      default: {
+        const reply = await this.#decide(event);
+        this.#trace?.decided(event, reply);
+        this.#queueOut(this.#session.respond(reply));
         // A 421 answer (e.g. from policy) closes the session: close the socket too.
         if (this.#session.phase !== "closed") return true;
         this.#close();
         return false;
+      }
     }
   }
 
   async #decide(event: DecisionEvent): Promise<Reply> {
     switch (event.type) {
       case "mail":
+        this.#services.metrics?.transactionStarted(this.#settings.listener);
         return { code: 250, enhanced: "2.1.0", lines: ["Sender ok"] };
       case "rcpt":
         return this.#services.policy.checkRecipient(event.forwardPath, {
@@ -206,25 +267,37 @@ export class SmtpConnection {
   }
 
   async #beginMessage(mode: "data" | "bdat"): Promise<Reply> {
-    await this.#intake.begin((id) => this.#receivedHeader(id));
+    this.#messageBytes = 0;
+    const client = { ip: this.peerAddress, authenticatedUser: this.#session.authenticatedUser };
+    const sign = this.#services.policy.isSubmitter(client); // only submitted mail is signed
+    await this.#intake.begin((id) => this.#receivedHeader(id), { sign });
+    this.#trace?.dataStarted(this.#intake.id ?? "", this.#session.transaction);
     if (mode === "bdat") return { code: 250, enhanced: "2.0.0", lines: ["Ok"] };
     return { code: 354, lines: ["End data with <CR><LF>.<CR><LF>"] };
   }
 
   async #endMessage(): Promise<Reply> {
     const id = this.#intake.id ?? "";
-    const reply = await this.#intake.finish(this.#envelope());
+    const commit = this.#trace?.commit(id) ?? UNTRACED_COMMIT;
+    const envelope = { ...this.#envelope(), traceContext: commit.traceContext };
+    const reply = await commit.run(() => this.#intake.finish(envelope));
+    commit.end(reply);
     if (reply.code === 250) {
       this.#stats.messages++;
+      this.#services.metrics?.messageReceived(this.#settings.listener, this.#messageBytes);
       this.#services.onQueued?.({
         id,
         recipients: this.#session.transaction?.recipients.length ?? 0,
+        envelope,
+        size: this.#messageBytes,
       });
-      logger.info("Message {id} queued from {ip}", {
-        id: reply.lines[0]?.split(" ").pop(),
-        ip: this.peerAddress,
-        recipients: this.#session.transaction?.recipients.length,
-      });
+      commit.run(() =>
+        logger.info("Message {message_id} queued from {ip}", {
+          message_id: id,
+          ip: this.peerAddress,
+          recipients: this.#session.transaction?.recipients.length,
+        })
+      );
     }
     return reply;
   }
@@ -288,7 +361,11 @@ export class SmtpConnection {
       this.#session.tlsEstablished();
       this.#transport.setReceiver(this.#onData);
       this.#timers.idle(this.#session.phase);
+      this.#services.metrics?.tlsHandshake(this.#settings.listener, true);
+      this.#trace?.tlsEstablished(upgraded.info);
     } catch (error) {
+      this.#trace?.tlsFailed(error);
+      this.#services.metrics?.tlsHandshake(this.#settings.listener, false);
       logger.info("TLS handshake with {ip} failed: {error}", {
         ip: this.peerAddress,
         error: error instanceof Error ? error.message : String(error),
@@ -297,16 +374,21 @@ export class SmtpConnection {
   }
 
   #timedOut(what: string): void {
-    logger.info("Connection {id} from {ip} timed out ({what})", {
-      id: this.id,
+    this.#trace?.note("smtp.timeout", { "empath.timeout": what });
+    logger.info("Connection {connection_id} from {ip} timed out ({what})", {
+      connection_id: this.id,
       ip: this.peerAddress,
       what,
     });
     this.shutdown(timeoutExceeded(this.#settings.hostname));
   }
 
+  /** Queues one formatted reply (every caller passes exactly one, or nothing). */
   #queueOut(bytes: Uint8Array): void {
-    if (bytes.byteLength > 0) this.#out.push(bytes);
+    if (bytes.byteLength === 0) return;
+    this.#out.push(bytes);
+    // The first octet is the reply's class digit.
+    this.#services.metrics?.replySent((bytes[0] - 0x30) * 100);
   }
 
   #flush(): void {
@@ -336,8 +418,11 @@ export class SmtpConnection {
     clearTimeout(this.#linger);
     this.#timers.clear();
     await this.#intake.discard();
+    this.#trace?.close();
   }
 }
+
+const NO_ADDRESSES: TracingOptions = { includeAddresses: false };
 
 type DecisionEvent = Extract<
   SessionEvent,

@@ -1,4 +1,5 @@
 import type { EnvelopeInit, QueueStore, SpoolWriter } from "../queue/mod.ts";
+import { type MessageSigning, signingSpool } from "../dkim/mod.ts";
 import { localError, queued, type Reply } from "../smtp/mod.ts";
 import { getLogger } from "../observe/mod.ts";
 
@@ -15,11 +16,17 @@ const logger = getLogger(["empath", "server"]);
  */
 export class MessageIntake {
   readonly #queue: Pick<QueueStore, "createSpool">;
+  readonly #signing: MessageSigning | undefined;
   #spool: SpoolWriter | undefined;
   #failure: unknown;
 
-  constructor(queue: Pick<QueueStore, "createSpool">) {
+  /**
+   * @param queue Where messages are spooled.
+   * @param signing DKIM signing for messages begun with `{ sign: true }`.
+   */
+  constructor(queue: Pick<QueueStore, "createSpool">, signing?: MessageSigning) {
     this.#queue = queue;
+    this.#signing = signing;
   }
 
   /** Id of the message being received, once `begin()` was called. */
@@ -32,10 +39,16 @@ export class MessageIntake {
     return this.#spool !== undefined;
   }
 
-  /** Opens the spool; the caller then writes the header returned by `header(id)`. */
-  begin(header: (id: string) => string): Promise<void> {
+  /**
+   * Opens the spool and writes the header returned by `header(id)`. With `sign`
+   * (submitted mail), the message is DKIM-signed as it streams in when a key
+   * matches its `From:` domain.
+   */
+  begin(header: (id: string) => string, options: { sign?: boolean } = {}): Promise<void> {
     this.#failure = undefined;
-    this.#spool = this.#queue.createSpool();
+    const spool = this.#queue.createSpool();
+    const signer = options.sign ? this.#signing?.start() : undefined;
+    this.#spool = signer === undefined ? spool : signingSpool(spool, signer);
     return this.write(new TextEncoder().encode(header(this.#spool.id)));
   }
 
@@ -55,7 +68,10 @@ export class MessageIntake {
     this.#spool = undefined;
     if (spool === undefined) return localError();
     if (this.#failure !== undefined) {
-      logger.error("Cannot spool message {id}: {error}", { id: spool.id, error: this.#failure });
+      logger.error("Cannot spool message {message_id}: {error}", {
+        message_id: spool.id,
+        error: this.#failure,
+      });
       await spool.abort();
       return localError();
     }
@@ -63,7 +79,7 @@ export class MessageIntake {
       const message = await spool.commit(envelope);
       return queued(message.id);
     } catch (error) {
-      logger.error("Cannot commit message {id}: {error}", { id: spool.id, error });
+      logger.error("Cannot commit message {message_id}: {error}", { message_id: spool.id, error });
       await spool.abort();
       return localError();
     }

@@ -1,5 +1,5 @@
 import { getLogger } from "../observe/mod.ts";
-import { shuttingDown } from "../smtp/mod.ts";
+import { formatReply, shuttingDown } from "../smtp/mod.ts";
 import {
   type ConnectionServices,
   type ConnectionSettings,
@@ -7,7 +7,7 @@ import {
   SmtpConnection,
 } from "./connection.ts";
 import { TcpTransport } from "./transport.ts";
-import { type ConnectionCaps, ConnectionLimiter } from "./limits.ts";
+import { type AdmissionRefusal, type ConnectionCaps, ConnectionLimiter } from "./limits.ts";
 
 const logger = getLogger(["empath", "server"]);
 
@@ -44,7 +44,9 @@ export class SmtpListener {
   #services: ConnectionServices;
   readonly #limiter: ConnectionLimiter;
   readonly #connections = new Set<SmtpConnection>();
-  #stopping = false;
+  /** Connections answered with a `421` at accept time, until they close. */
+  readonly #refused = new Set<TcpTransport>();
+  #phase: "accepting" | "draining" | "closed" = "accepting";
 
   readonly #acceptLoop: Promise<void>;
 
@@ -91,29 +93,45 @@ export class SmtpListener {
 
   /**
    * Stops accepting, closes idle sessions with `421 4.3.2`, lets sessions in a
-   * transaction finish for up to `graceMs`, then closes the rest.
+   * transaction finish for up to `graceMs`, then closes the rest and the
+   * listening socket: {@link drain}, then {@link close}.
    */
   async stop(graceMs: number): Promise<void> {
-    this.#stopping = true;
-    this.#server.close();
-    const deadline = this.#services.now() + graceMs;
-    while (this.#connections.size > 0 && this.#services.now() < deadline) {
-      for (const connection of this.#connections) {
-        if (connection.idle) connection.shutdown(shuttingDown(this.#options.settings.hostname));
-      }
-      await this.#anyClosedWithin(50);
-    }
-    for (const connection of this.#connections) {
-      connection.shutdown(shuttingDown(this.#options.settings.hostname));
-    }
+    await this.drain(graceMs);
+    await this.close();
+  }
+
+  /**
+   * Stops admitting sessions. The socket stays bound, so a client connecting
+   * now reads `421 4.3.2 <hostname> Service shutting down` instead of meeting a
+   * refused connection. Idle sessions get the same reply at once; sessions in a
+   * transaction may finish it for up to `graceMs`, then get it too. Resolves
+   * once every session is closed.
+   */
+  async drain(graceMs: number): Promise<void> {
+    if (this.#phase === "accepting") this.#phase = "draining";
+    const reply = shuttingDown(this.#options.settings.hostname);
+    for (const connection of this.#connections) connection.closeWhenIdle(reply);
+    await this.#allClosedWithin(graceMs);
+    for (const connection of this.#connections) connection.shutdown(reply);
     await Promise.all([...this.#connections].map((c) => c.closed));
+  }
+
+  /** Closes the listening socket and the connections refused at accept time. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#phase !== "closed") {
+      this.#phase = "closed";
+      this.#server.close();
+    }
+    for (const transport of this.#refused) transport.destroy();
+    await Promise.all([...this.#refused].map((transport) => transport.closed));
     await this.#acceptLoop;
   }
 
-  async #anyClosedWithin(ms: number): Promise<void> {
+  async #allClosedWithin(ms: number): Promise<void> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
-      Promise.race([...this.#connections].map((c) => c.closed)),
+      Promise.all([...this.#connections].map((c) => c.closed)),
       new Promise((resolve) => timer = setTimeout(resolve, ms)),
     ]);
     clearTimeout(timer);
@@ -123,31 +141,51 @@ export class SmtpListener {
     try {
       for await (const conn of this.#server) this.#accept(conn);
     } catch (error) {
-      if (!this.#stopping) logger.error("Listener stopped accepting: {error}", { error });
+      if (this.#phase !== "closed") {
+        logger.error("Listener stopped accepting: {error}", { error });
+      }
     }
   }
 
   #accept(conn: Deno.TcpConn): void {
     const transport = new TcpTransport(conn);
     const ip = transport.peer.address;
-    const refusal = this.#stopping ? "shutting-down" : this.#limiter.admit(ip);
-    if (refusal !== undefined) {
-      logger.warn("Connection from {ip} refused: {reason}", { ip, reason: refusal });
-      const text = refusal === "shutting-down"
-        ? "421 4.3.2 Service shutting down\r\n"
-        : `421 4.7.0 ${this.#options.settings.hostname} Error: too many connections\r\n`;
-      transport.write(new TextEncoder().encode(text));
-      transport.end();
-      setTimeout(() => transport.destroy(), 1000);
-      return;
-    }
+    const refusal = this.#phase === "accepting" ? this.#limiter.admit(ip) : "shutting-down";
+    if (refusal !== undefined) return this.#refuse(transport, refusal);
     const connection = new SmtpConnection(transport, this.#services, this.#options.settings);
+    const { listener } = this.#options.settings;
+    const metrics = this.#services.metrics;
+    metrics?.connectionOpened(listener);
     this.#connections.add(connection);
     connection.closed.then(() => {
       this.#connections.delete(connection);
       this.#limiter.release(ip);
+      metrics?.connectionClosed(listener);
     });
     connection.start();
+  }
+
+  #refuse(transport: TcpTransport, refusal: AdmissionRefusal): void {
+    const { hostname } = this.#options.settings;
+    const ip = transport.peer.address;
+    this.#services.metrics?.connectionRejected(this.#options.settings.listener, refusal);
+    if (refusal === "shutting-down") {
+      logger.info("Connection from {ip} refused: shutting down", { ip });
+    } else {
+      logger.warn("Connection from {ip} refused: {reason}", { ip, reason: refusal });
+    }
+    // No EHLO yet, but the enhanced code tells a client this is temporary (as Postfix does).
+    const text = refusal === "shutting-down"
+      ? formatReply(shuttingDown(hostname), { enhanced: true })
+      : `421 4.7.0 ${hostname} Error: too many connections\r\n`;
+    transport.write(new TextEncoder().encode(text));
+    transport.end();
+    this.#refused.add(transport);
+    const timer = setTimeout(() => transport.destroy(), 1000);
+    transport.closed.then(() => {
+      clearTimeout(timer);
+      this.#refused.delete(transport);
+    });
   }
 }
 

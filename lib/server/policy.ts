@@ -52,6 +52,15 @@ export class RelayPolicy {
   }
 
   /**
+   * Whether `client` submits mail rather than relays it in: it authenticated or
+   * it is in a trusted network. Such a client may relay to any domain, and its
+   * mail is DKIM-signed.
+   */
+  isSubmitter(client: RelayClient): boolean {
+    return client.authenticatedUser !== undefined || this.isTrusted(client.ip);
+  }
+
+  /**
    * The reply to a RCPT for `path` from `client`: `250 2.1.5` when accepted,
    * `554 5.7.1 Relay access denied` otherwise.
    */
@@ -59,7 +68,7 @@ export class RelayPolicy {
     if (path.kind !== "mailbox") {
       return { code: 501, enhanced: "5.1.3", lines: ["Bad recipient address syntax"] };
     }
-    const mayRelay = client.authenticatedUser !== undefined || this.isTrusted(client.ip);
+    const mayRelay = this.isSubmitter(client);
     // RFC 5321 §4.5.1: "Postmaster" without a domain is always accepted.
     if (path.domain === "" || this.#domains.has(path.domain.toLowerCase()) || mayRelay) {
       return { code: 250, enhanced: "2.1.5", lines: [`<${path.address}>: Recipient ok`] };

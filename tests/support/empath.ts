@@ -26,6 +26,8 @@ export async function startTestEmpath(configure?: (config: Config) => void): Pro
   config.control.listen = "127.0.0.1:0";
   config.control.tokenFile = `${dir}/control.token`;
   config.routes = [{ domains: ["localhost"], kind: "maildir", path: `${dir}/maildir` }];
+  // The audit trail would go to the test's stdout; tests/integration/audit_test.ts turns it on.
+  config.observe.audit.enabled = false;
   configure?.(config);
   const empath = await startEmpath(config);
   return {

@@ -53,7 +53,7 @@ export function debianPython(): string {
 export async function run(
   cmd: string,
   args: string[],
-  options: { stdin?: string; timeoutMs?: number; env?: Record<string, string> } = {},
+  options: { stdin?: string; timeoutMs?: number; env?: Record<string, string>; cwd?: string } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const child = new Deno.Command(cmd, {
     args,
@@ -61,6 +61,7 @@ export async function run(
     stdout: "piped",
     stderr: "piped",
     env: options.env,
+    cwd: options.cwd,
     signal: AbortSignal.timeout(options.timeoutMs ?? 60_000),
   }).spawn();
   if (options.stdin !== undefined) {

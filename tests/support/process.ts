@@ -12,16 +12,27 @@ const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
 /**
  * Starts `deno run main.ts serve --config <file>` in `cwd` and resolves once the
- * first SMTP listener logs that it is ready, with the port it bound.
+ * first SMTP listener logs that it is ready, with the port it bound. `env` adds
+ * environment variables (e.g. `OTEL_DENO=true`) to the inherited ones.
+ * `denoFlags` replaces `--unstable-kv -A` (e.g. the compiled binary's permissions).
  */
 export async function spawnEmpath(
-  options: { cwd: string; config?: string; args?: string[]; timeoutMs?: number },
+  options: {
+    cwd: string;
+    config?: string;
+    args?: string[];
+    timeoutMs?: number;
+    env?: Record<string, string>;
+    denoFlags?: string[];
+  },
 ): Promise<EmpathProcess> {
-  const args = ["run", "--unstable-kv", "-A", MAIN, "serve", ...(options.args ?? [])];
+  const flags = options.denoFlags ?? ["--unstable-kv", "-A"];
+  const args = ["run", ...flags, MAIN, "serve", ...(options.args ?? [])];
   if (options.config !== undefined) args.push("--config", options.config);
   const child = new Deno.Command(Deno.execPath(), {
     args,
     cwd: options.cwd,
+    env: options.env,
     stdin: "null",
     stdout: "null",
     stderr: "piped",

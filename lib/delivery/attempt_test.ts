@@ -1,0 +1,90 @@
+import assert from "node:assert/strict";
+import type { DomainPolicy } from "../config/mod.ts";
+import { CachingResolver } from "../dns/mod.ts";
+import { FakeDnsBackend } from "../dns/testing.ts";
+import { openMemoryQueue } from "../queue/mod.ts";
+import { envelope, ManualClock, spoolMessage } from "../queue/testing.ts";
+import { startSlowPeer } from "../../tests/support/slow_peer.ts";
+import { eventually } from "../../tests/support/wait.ts";
+import { MessageAttempt } from "./attempt.ts";
+import { BounceSender } from "./bounce.ts";
+import { CircuitBreakers } from "./circuit_breaker.ts";
+import { ConnectionPool } from "./connection_pool.ts";
+import { DestinationSender } from "./destination_sender.ts";
+import { HostLimiter } from "./host_limiter.ts";
+import { RateLimiter } from "./rate_limiter.ts";
+import { RouteResolver } from "./route.ts";
+import type { SmtpClientConnection } from "./smtp_client.ts";
+
+const POLICY: DomainPolicy = {
+  rate: 100,
+  burst: 100,
+  tls: "disabled",
+  verifyCertificates: false,
+  maxConnectionsPerHost: 10,
+};
+
+Deno.test("MessageAttempt.run() interrupted mid-delivery keeps confirmed recipients and releases the rest", async () => {
+  // The first copy is confirmed at once; the second waits for a reply that never comes.
+  await using peer = startSlowPeer({ delayMs: ({ seen }) => seen === 0 ? 0 : 60_000 });
+  const clock = new ManualClock();
+  await using queue = openMemoryQueue({ clock });
+  const id = await spoolMessage(queue, new TextEncoder().encode("Subject: x\r\n\r\nbody\r\n"), {
+    envelope: envelope({ recipients: ["a@first.test", "b@second.test"] }),
+  });
+  const interruption = new AbortController();
+  const pool = new ConnectionPool<SmtpClientConnection>({ reuse: false });
+  const hosts = new HostLimiter({ max: 10 });
+  const routes = new RouteResolver(new CachingResolver(new FakeDnsBackend(), { clock }), {
+    routes: [{
+      domains: ["first.test", "second.test"],
+      kind: "smtp",
+      to: `127.0.0.1:${peer.port}`,
+      tls: "disabled",
+      verifyCertificates: false,
+    }],
+    allowPrivateDestinations: false,
+  });
+  const sender = new DestinationSender(queue, {
+    heloName: "mx.empath.test",
+    hostname: "mx.empath.test",
+    policyFor: () => POLICY,
+    timeouts: {},
+    signal: interruption.signal,
+  }, { pool, hostLimiter: () => hosts });
+  const attempt = new MessageAttempt({
+    queue,
+    routes,
+    sender,
+    traffic: {
+      limiter: new RateLimiter({ clock, defaults: { ratePerSecond: 100, burst: 100 } }),
+      breakers: new CircuitBreakers({ clock, threshold: 5 }),
+    },
+    bounces: new BounceSender(queue, { hostname: "mx.empath.test", now: () => clock.now() }),
+  }, {
+    retrySchedule: [3_600_000],
+    now: () => clock.now(),
+    random: () => 0,
+    interrupted: interruption.signal,
+  });
+
+  const message = (await queue.get(id))!;
+  const leased = { ...message, lease: { owner: "test", until: clock.now() + 600_000 } };
+  assert.ok(await queue.update(leased));
+  const running = attempt.run({ ...leased, revision: message.revision + 1 });
+  await eventually(() => Promise.resolve(peer.messages[1]?.state === "pending"));
+  clock.advance(5_000);
+  interruption.abort();
+  await running;
+  await pool.close();
+
+  await eventually(() => Promise.resolve(peer.messages[1].state !== "pending"));
+  assert.deepEqual(peer.messages.map((m) => m.state), ["confirmed", "cut"]);
+  const after = (await queue.get(id))!;
+  assert.equal(after.lease, undefined, "the lease is given back");
+  assert.equal(after.nextAttemptAt, clock.now(), "due again at once");
+  const [first, second] = after.recipients;
+  assert.equal(first.status, "delivered");
+  assert.equal(second.status, "pending", "not deferred: the cut is not the receiver's answer");
+  assert.equal(second.attempts, 0);
+});

@@ -1,0 +1,123 @@
+// Finds the end of a message's header section in a byte stream and keeps the
+// header fields a signature needs (and only those), within a byte budget.
+
+const SP = 0x20;
+const HTAB = 0x09;
+const LF = 0x0a;
+const COLON = 0x3a;
+
+/** One kept header field. */
+export interface HeaderField {
+  /** Lowercased field name. */
+  readonly name: string;
+  /** The whole field as a binary string (one character per octet), folds kept, no final CRLF. */
+  readonly text: string;
+}
+
+/** What {@linkcode HeaderFieldCollector.push} found. */
+export type HeaderProgress =
+  | { kind: "more" }
+  | { kind: "end"; bodyStart: number }
+  | { kind: "too-large" };
+
+/**
+ * Collects the header fields named in `wanted` from a message given in chunks
+ * split anywhere, until the empty line that ends the header section (RFC 5322
+ * §2.1). Other fields are skipped without being kept. When the kept fields plus
+ * the line being read would exceed `maxBytes`, it reports `too-large` and stops.
+ */
+export class HeaderFieldCollector {
+  readonly #wanted: ReadonlySet<string>;
+  readonly #maxBytes: number;
+  readonly #fields: HeaderField[] = [];
+  #keptBytes = 0;
+  #partial: Uint8Array[] = [];
+  #partialBytes = 0;
+  /** The field being read, when it is kept. */
+  #current: { name: string; lines: string[] } | undefined;
+
+  constructor(wanted: ReadonlySet<string>, maxBytes: number) {
+    this.#wanted = wanted;
+    this.#maxBytes = maxBytes;
+  }
+
+  /** The kept fields in message order (complete once `push` returned `end` or `finish` ran). */
+  get fields(): readonly HeaderField[] {
+    return this.#fields;
+  }
+
+  /** Reads header octets; on `end`, `bodyStart` is where the body begins in `chunk`. */
+  push(chunk: Uint8Array): HeaderProgress {
+    let start = 0;
+    while (start < chunk.length) {
+      const lf = chunk.indexOf(LF, start);
+      const end = lf < 0 ? chunk.length : lf + 1;
+      this.#partial.push(chunk.subarray(start, end));
+      this.#partialBytes += end - start;
+      start = end;
+      if (this.#keptBytes + this.#partialBytes > this.#maxBytes) return { kind: "too-large" };
+      if (lf < 0) break;
+      if (this.#line(this.#takeLine())) return { kind: "end", bodyStart: start };
+    }
+    return { kind: "more" };
+  }
+
+  /** Ends a message that has no body: the last line read so far is a field too. */
+  finish(): void {
+    if (this.#partialBytes > 0) this.#line(this.#takeLine());
+    this.#endField();
+  }
+
+  #takeLine(): string {
+    let text = "";
+    for (const piece of this.#partial) text += binaryString(piece);
+    this.#partial = [];
+    this.#partialBytes = 0;
+    return text;
+  }
+
+  /** Handles one line (with its line break, if any); true when it ends the header section. */
+  #line(line: string): boolean {
+    const content = line.replace(/\r?\n$/, "");
+    if (content === "") {
+      this.#endField();
+      return true;
+    }
+    const first = content.charCodeAt(0);
+    if (first === SP || first === HTAB) {
+      this.#current?.lines.push(content);
+      if (this.#current) this.#keptBytes += line.length;
+      return false;
+    }
+    this.#endField();
+    const colon = content.indexOf(String.fromCharCode(COLON));
+    const name = colon < 0 ? "" : content.slice(0, colon).trimEnd().toLowerCase();
+    if (this.#wanted.has(name)) {
+      this.#current = { name, lines: [content] };
+      this.#keptBytes += line.length;
+    }
+    return false;
+  }
+
+  #endField(): void {
+    if (this.#current === undefined) return;
+    this.#fields.push({ name: this.#current.name, text: this.#current.lines.join("\r\n") });
+    this.#current = undefined;
+  }
+}
+
+/** Octets as a string of one character per octet (ISO 8859-1), so nothing is lost. */
+export function binaryString(bytes: Uint8Array): string {
+  let text = "";
+  for (let start = 0; start < bytes.length; start += 8192) {
+    text += String.fromCharCode(...bytes.subarray(start, start + 8192));
+  }
+  return text;
+}
+
+/** The inverse of {@linkcode binaryString}. */
+export function binaryBytes(text: string): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
