@@ -50,7 +50,7 @@ Deno.test("runCli() control queue lists, views, holds, releases and deletes a me
 
   let io = fakeIo();
   assert.equal(await runCli(control(server.url, "queue", "list"), io), 0, io.stderr());
-  assert.match(io.stdout(), /^ID +STATE +SIZE +TRIES +NEXT ATTEMPT +FROM +TO\n/);
+  assert.match(io.stdout(), /^ID +STATE +PRI +SIZE +TRIES +NEXT ATTEMPT +FROM +TO\n/);
   assert.match(
     io.stdout(),
     new RegExp(`${id} +queued .*sender@example\\.test +a@example\\.org \\(\\+1\\)`),

@@ -167,10 +167,11 @@ async function listMessages(run: ControlRun, options: ListOptions): Promise<void
     return;
   }
   run.io.writeOut(formatTable(
-    ["ID", "STATE", "SIZE", "TRIES", "NEXT ATTEMPT", "FROM", "TO"],
+    ["ID", "STATE", "PRI", "SIZE", "TRIES", "NEXT ATTEMPT", "FROM", "TO"],
     page.messages.map((message) => [
       message.id,
       message.state,
+      message.priority,
       message.size,
       message.attempts,
       formatTime(message.nextAttemptAt),
@@ -267,6 +268,7 @@ function formatMessage(message: QueuedMessage): string {
   const fields = formatFields([
     ["id", message.id],
     ["state", message.state],
+    ["priority", message.priority],
     ["from", message.reversePath === "" ? "<>" : message.reversePath],
     ["size", message.size],
     ["received", `${formatTime(message.createdAt)} from ${from.ip} (${from.helo})`],

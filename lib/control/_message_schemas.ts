@@ -40,8 +40,12 @@ const recipientsSchema = z.array(pathSchema(false))
   .max(MAX_RECIPIENTS, `at most ${MAX_RECIPIENTS} recipients are allowed`);
 
 /** Query of the `message/rfc822` form: `from` (may be empty for `<>`) and repeated `to`. */
+/** `priority`: 0 (least urgent) to 9 (most urgent); absent = the default, 5. */
+const prioritySchema = z.coerce.number().int().min(0).max(9).optional();
+
 export const rawQuerySchema = z.strictObject({
   from: pathSchema(true),
+  priority: prioritySchema,
   to: z.preprocess(
     (value) => value === undefined ? [] : typeof value === "string" ? [value] : value,
     recipientsSchema,
@@ -51,6 +55,7 @@ export const rawQuerySchema = z.strictObject({
 /** Body of the JSON form. */
 export const composeBodySchema = z.strictObject({
   from: pathSchema(true),
+  priority: prioritySchema,
   to: recipientsSchema,
   headers: z.record(
     z.string().regex(FIELD_NAME_REGEXP, "expected a header field name"),

@@ -54,6 +54,8 @@ type MessageSettings = Required<Omit<MessageRoutesDeps, "dkim">> & Pick<ControlD
 interface Submission {
   reversePath: string;
   recipients: string[];
+  /** 0–9, when the request gave one. */
+  priority?: number;
   /** The message without the `Received:` header. */
   build(id: string): Uint8Array;
   eightBit(message: Uint8Array): boolean;
@@ -111,6 +113,7 @@ async function readSubmission(c: Context, deps: MessageSettings): Promise<Submis
     return {
       reversePath: query.from,
       recipients: query.to,
+      priority: query.priority,
       build: (id) => withMissingFields(raw, facts.fields, messageFields(deps, id)),
       eightBit: () => facts.eightBit,
     };
@@ -128,6 +131,7 @@ async function readSubmission(c: Context, deps: MessageSettings): Promise<Submis
   return {
     reversePath: body.from,
     recipients: body.to,
+    priority: body.priority,
     build: (id) => {
       const fields = messageFields(deps, id);
       try {
@@ -269,6 +273,7 @@ function envelopeOf(
     reversePath: submission.reversePath,
     recipients: submission.recipients,
     receivedFrom: { ip: ip ?? "unknown", helo: "http", listener: "control" },
+    ...(submission.priority === undefined ? {} : { priority: submission.priority }),
     ...(Object.keys(mailParams).length > 0 ? { mailParams } : {}),
     ...traceContext(c),
   };

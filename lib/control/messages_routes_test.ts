@@ -157,6 +157,31 @@ Deno.test("POST /v1/messages composes a 7bit text/plain message for ASCII text",
   assert.ok(stored.endsWith("Content-Transfer-Encoding: 7bit\r\n\r\nhi\r\n"));
 });
 
+Deno.test("POST /v1/messages takes a priority from 0 to 9, in the query or the JSON body", async () => {
+  await using fixture = await openFixture();
+  const raw = await postRaw(fixture, "from=a@example.org&to=b@example.net&priority=9", RAW);
+  assert.equal(raw.status, 202);
+  assert.equal((await fixture.queue.get((await raw.json()).id))?.priority, 9);
+  const json = await fixture.call("/v1/messages", {
+    method: "POST",
+    json: { from: "a@example.org", to: ["b@example.net"], priority: 1, text: "bulk" },
+  });
+  assert.equal(json.status, 202);
+  assert.equal((await fixture.queue.get((await json.json()).id))?.priority, 1);
+  const plain = await postRaw(fixture, "from=a@example.org&to=b@example.net", RAW);
+  assert.equal((await fixture.queue.get((await plain.json()).id))?.priority, 5);
+  for (const bad of ["10", "-1", "high", "2.5"]) {
+    const response = await postRaw(
+      fixture,
+      `from=a@example.org&to=b@example.net&priority=${bad}`,
+      RAW,
+    );
+    assert.equal(response.status, 400, bad);
+    assert.match((await response.json()).error.message, /"priority"/);
+  }
+  assert.equal(await fixture.queue.count(), 3);
+});
+
 Deno.test("POST /v1/messages answers 400 naming a bad address", async () => {
   await using fixture = await openFixture();
   const json = await fixture.call("/v1/messages", {

@@ -1,5 +1,6 @@
 import type { QueuedMessage, QueueStore } from "../queue/mod.ts";
 import { getLogger } from "../observe/mod.ts";
+import { pickDue } from "./priority_pick.ts";
 
 const logger = getLogger(["empath", "delivery"]);
 
@@ -22,8 +23,10 @@ export interface SchedulerOptions {
 export type MessageWorker = (message: QueuedMessage) => Promise<void>;
 
 /**
- * Takes due messages from the queue's due index in order, leases them, and runs
- * a worker for each, at most `concurrency` at once. It sleeps until the next
+ * Takes due messages from the queue's due index, leases them, and runs a worker
+ * for each, at most `concurrency` at once. Higher priorities go first, but every
+ * fourth slot goes to the longest-waiting message (`priority_pick.ts`), so no
+ * priority starves. It sleeps until the next
  * due time, a {@link wake} (new mail), or a worker finishing, so new mail is
  * picked up at once without polling.
  *
@@ -42,6 +45,8 @@ export class Scheduler {
   #loop: Promise<void> | undefined;
   #wakeUp: (() => void) | undefined;
   #woken = false;
+  /** Delivery slots handed out so far: every fourth goes by age (see `priority_pick.ts`). */
+  #slots = 0;
 
   constructor(
     queue: QueueStore,
@@ -122,7 +127,12 @@ export class Scheduler {
     if (free <= 0) return 0;
     const now = this.#now();
     const due = await this.#queue.due(now, free + this.#inFlight.size);
-    const candidates = due.filter((message) => !this.#inFlight.has(message.id)).slice(0, free);
+    const candidates = pickDue(
+      due.filter((message) => !this.#inFlight.has(message.id)),
+      free,
+      this.#slots,
+    );
+    this.#slots += candidates.length;
     // Lease concurrently: the queue's group commit turns these into a few fsyncs.
     const leased = await Promise.all(candidates.map((message) => this.#lease(message, now)));
     if (!this.#running) {
@@ -180,8 +190,8 @@ export class Scheduler {
     }
     let delay = MAX_SLEEP_MS;
     if (this.#inFlight.size < this.#options.concurrency) {
-      const [next] = await this.#queue.due(Number.MAX_SAFE_INTEGER, 1);
-      if (next !== undefined) delay = Math.max(0, next.nextAttemptAt - this.#now());
+      const next = await this.#queue.nextDueAt();
+      if (next !== undefined) delay = Math.max(0, next - this.#now());
       if (delay === 0 && started === 0) delay = CONTENDED_SLEEP_MS;
     }
     if (delay === 0) return;

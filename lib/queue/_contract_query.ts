@@ -135,6 +135,50 @@ export const QUERY_CASES: Record<string, Case> = {
     assert.deepEqual(await queue.due(now, 0), []);
   },
 
+  "due() serves higher priorities first, up to limit per priority; nextDueAt() sees every band":
+    async (queue, clock) => {
+      const now = clock.now();
+      const spool = async (priority: number | undefined, at: number) => {
+        const id = await spoolMessage(queue, patternBytes(1, 10), {
+          envelope: envelope(priority === undefined ? {} : { priority }),
+        });
+        const message = (await queue.get(id))!;
+        assert.ok(await queue.update({ ...message, nextAttemptAt: at }));
+        return id;
+      };
+      const lowOld = await spool(1, now - 3 * MINUTE);
+      const normal = await spool(undefined, now - 2 * MINUTE);
+      const urgentA = await spool(9, now - MINUTE);
+      const urgentB = await spool(9, now);
+      const urgentLater = await spool(9, now + MINUTE);
+      const clamped = await spool(42, now - 10 * MINUTE);
+      const lowest = await spool(-3, now + 5 * MINUTE);
+      assert.equal((await queue.get(normal))?.priority, 5);
+      assert.equal((await queue.get(clamped))?.priority, 9);
+      assert.equal((await queue.get(lowest))?.priority, 0);
+      const ids = (messages: QueuedMessage[]) => messages.map((message) => message.id);
+      assert.deepEqual(ids(await queue.due(now, 10)), [clamped, urgentA, urgentB, normal, lowOld]);
+      assert.deepEqual(ids(await queue.due(now, 1)), [clamped, normal, lowOld]);
+      assert.deepEqual(ids(await queue.due(now + MINUTE, 10)).slice(0, 4), [
+        clamped,
+        urgentA,
+        urgentB,
+        urgentLater,
+      ]);
+      assert.equal(await queue.nextDueAt(), now - 10 * MINUTE);
+      await queue.delete(clamped);
+      await queue.delete(lowOld);
+      assert.equal(await queue.nextDueAt(), now - 2 * MINUTE);
+      // A priority change moves the due entry to the other band.
+      const message = (await queue.get(lowest))!;
+      assert.ok(await queue.update({ ...message, priority: 9, nextAttemptAt: now - 30_000 }));
+      assert.deepEqual(ids(await queue.due(now, 10)), [urgentA, lowest, urgentB, normal]);
+    },
+
+  "nextDueAt() of an empty queue is undefined": async (queue) => {
+    assert.equal(await queue.nextDueAt(), undefined);
+  },
+
   "update() releases a held message back into the due index": async (queue, clock) => {
     const ids = await seedQueue(queue, clock);
     assert.equal((await queue.due(clock.now(), 10)).length, 4);

@@ -1,4 +1,5 @@
 // The Deno KV key layout of the queue (see docs in mod.ts).
+import { priorityBand } from "./priority.ts";
 
 /** `["msg", id]` → QueuedMessage record. */
 export function messageKey(id: string): Deno.KvKey {
@@ -10,9 +11,19 @@ export function bodyKey(id: string, index: number): Deno.KvKey {
   return ["body", id, index];
 }
 
-/** `["due", nextAttemptAt, id]` → null; present exactly for messages in state "queued". */
-export function dueKey(nextAttemptAt: number, id: string): Deno.KvKey {
-  return ["due", nextAttemptAt, id];
+/**
+ * `["due", band, nextAttemptAt, id]` → null; present exactly for messages in state
+ * "queued". `band` is `MAX_PRIORITY - priority`, so the most urgent band sorts first.
+ */
+export function dueKey(
+  message: { priority: number; nextAttemptAt: number; id: string },
+): Deno.KvKey {
+  return ["due", priorityBand(message.priority), message.nextAttemptAt, message.id];
+}
+
+/** The first key of band `band` (`["due", band]`) and the key just past its entries due at `now`. */
+export function dueRange(band: number, now: number): { start: Deno.KvKey; end: Deno.KvKey } {
+  return { start: ["due", band], end: ["due", band, now + 1] };
 }
 
 /** `["spool", id]` → { startedAt }; present while a multi-chunk body is being spooled. */
@@ -25,5 +36,4 @@ export const COUNT_KEY: Deno.KvKey = ["meta", "count"];
 
 /** Key prefixes scanned by the store. */
 export const MESSAGE_PREFIX: Deno.KvKey = ["msg"];
-export const DUE_PREFIX: Deno.KvKey = ["due"];
 export const SPOOL_PREFIX: Deno.KvKey = ["spool"];

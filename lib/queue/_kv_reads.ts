@@ -1,11 +1,18 @@
 // Read paths of the Deno KV queue: body streams, listing, stats and the due index.
-import { bodyKey, DUE_PREFIX, MESSAGE_PREFIX, messageKey } from "./_kv_keys.ts";
+import { bodyKey, dueRange, MESSAGE_PREFIX, messageKey } from "./_kv_keys.ts";
+import { MAX_PRIORITY, MIN_PRIORITY, priorityBand } from "./priority.ts";
 import { addToStats, emptyStats, PageCollector, pageLimit } from "./_query.ts";
 import { SpoolError } from "./spool_error.ts";
 import type { ListFilter, ListPage, ListResult, QueuedMessage, QueueStats } from "./types.ts";
 
 const SCAN_BATCH_SIZE = 500;
 const GET_MANY_MAX = 10;
+
+/** Every due-index band, most urgent first. */
+const BANDS: readonly number[] = Array.from(
+  { length: MAX_PRIORITY - MIN_PRIORITY + 1 },
+  (_, index) => priorityBand(MAX_PRIORITY - index),
+);
 
 /** Reads one record. */
 export async function readMessage(kv: Deno.Kv, id: string): Promise<QueuedMessage | undefined> {
@@ -68,20 +75,26 @@ export async function collectKvStats(kv: Deno.Kv): Promise<QueueStats> {
   return stats;
 }
 
-/** Queued records whose due entry is at or before `now`, earliest first. */
+/**
+ * Queued records whose due entry is at or before `now`: the most urgent band first, earliest
+ * first within a band, at most `limit` from each band.
+ */
 export async function dueKvMessages(
   kv: Deno.Kv,
   now: number,
   limit: number,
 ): Promise<QueuedMessage[]> {
-  const ids: string[] = [];
   if (limit <= 0) return [];
-  const entries = kv.list({ prefix: DUE_PREFIX }, { batchSize: Math.min(limit, SCAN_BATCH_SIZE) });
-  for await (const entry of entries) {
-    if ((entry.key[1] as number) > now) break;
-    ids.push(entry.key[2] as string);
-    if (ids.length >= limit) break;
-  }
+  const bands = await Promise.all(BANDS.map(async (band) => {
+    const ids: string[] = [];
+    const entries = kv.list(dueRange(band, now), {
+      limit,
+      batchSize: Math.min(limit, SCAN_BATCH_SIZE),
+    });
+    for await (const entry of entries) ids.push(entry.key[3] as string);
+    return ids;
+  }));
+  const ids = bands.flat();
   const messages: QueuedMessage[] = [];
   for (let start = 0; start < ids.length; start += GET_MANY_MAX) {
     const keys = ids.slice(start, start + GET_MANY_MAX).map(messageKey);
@@ -90,4 +103,16 @@ export async function dueKvMessages(
     }
   }
   return messages;
+}
+
+/** The earliest `nextAttemptAt` in the due index, or `undefined` if nothing is queued. */
+export async function nextKvDueAt(kv: Deno.Kv): Promise<number | undefined> {
+  const firsts = await Promise.all(BANDS.map(async (band) => {
+    for await (const entry of kv.list({ prefix: ["due", band] }, { limit: 1 })) {
+      return entry.key[2] as number;
+    }
+    return undefined;
+  }));
+  const times = firsts.filter((at): at is number => at !== undefined);
+  return times.length === 0 ? undefined : Math.min(...times);
 }

@@ -35,7 +35,7 @@ export class KvSpoolSink implements SpoolSink {
     );
     ops.push(
       setOp(messageKey(message.id), message),
-      setOp(dueKey(message.nextAttemptAt, message.id), null, 1),
+      setOp(dueKey(message), null, 1),
       sumOp(COUNT_KEY, 1),
     );
     if (writtenChunks > 0) ops.push(deleteOp(spoolMarkerKey(message.id)));

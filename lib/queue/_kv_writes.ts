@@ -37,7 +37,7 @@ export async function deleteKvMessage(target: KvWriteTarget, id: string): Promis
       deleteOp(messageKey(id)),
       sumOp(COUNT_KEY, -1),
     ];
-    if (message.state === "queued") ops.push(deleteOp(dueKey(message.nextAttemptAt, id)));
+    if (message.state === "queued") ops.push(deleteOp(dueKey(message)));
     const inline = message.chunks < DELETES_PER_GROUP;
     const bodyKeys = Array.from({ length: message.chunks }, (_, index) => bodyKey(id, index));
     if (inline) ops.push(...bodyKeys.map(deleteOp));
@@ -63,9 +63,9 @@ export async function updateKvMessage(
     const stored = entry.value;
     if (stored === null || stored.revision !== message.revision) return false;
     const ops: KvOp[] = [checkOp(messageKey(message.id), entry.versionstamp)];
-    if (stored.state === "queued") ops.push(deleteOp(dueKey(stored.nextAttemptAt, message.id)));
+    if (stored.state === "queued") ops.push(deleteOp(dueKey(stored)));
     ops.push(setOp(messageKey(message.id), next));
-    if (next.state === "queued") ops.push(setOp(dueKey(next.nextAttemptAt, message.id), null, 1));
+    if (next.state === "queued") ops.push(setOp(dueKey(next), null, 1));
     if (await target.committer.submit(ops)) return true;
   }
   return false;

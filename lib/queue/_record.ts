@@ -1,6 +1,7 @@
 // Building, normalizing and size-checking QueuedMessage records.
 import { serialize } from "node:v8";
 import { SpoolError } from "./spool_error.ts";
+import { clampPriority, DEFAULT_PRIORITY } from "./priority.ts";
 import type {
   EnvelopeInit,
   QueuedMessage,
@@ -51,7 +52,7 @@ export function buildQueuedMessage(init: RecordInit): QueuedMessage {
     expiresAt: now + init.maxAgeMs,
     nextAttemptAt: now,
     attempts: 0,
-    priority: envelope.priority ?? 0,
+    priority: clampPriority(envelope.priority ?? DEFAULT_PRIORITY),
     state: "queued",
     version: 1,
     revision: 0,
@@ -80,6 +81,7 @@ export function buildQueuedMessage(init: RecordInit): QueuedMessage {
 export function prepareUpdate(message: QueuedMessage): QueuedMessage {
   const next = structuredClone(message);
   next.revision = message.revision + 1;
+  next.priority = clampPriority(next.priority);
   next.recipients = next.recipients.map(truncateReply);
   const bytes = serializedSizeBound(next, MAX_RECORD_BYTES);
   if (bytes > MAX_RECORD_BYTES) {

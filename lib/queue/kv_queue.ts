@@ -7,6 +7,7 @@ import {
   dueKvMessages,
   kvBodyStream,
   listKvMessages,
+  nextKvDueAt,
   readMessage,
 } from "./_kv_reads.ts";
 import { KvSpoolSink } from "./_kv_spool_sink.ts";
@@ -126,6 +127,10 @@ class KvQueueStore implements QueueStore {
 
   due(now: number, limit: number): Promise<QueuedMessage[]> {
     return dueKvMessages(this.#kv, now, limit);
+  }
+
+  nextDueAt(): Promise<number | undefined> {
+    return nextKvDueAt(this.#kv);
   }
 
   update(message: QueuedMessage): Promise<boolean> {

@@ -46,7 +46,7 @@ async function assertNoOrphans(path: string): Promise<number> {
     assert.fail(`marker left behind: ${String(entry.key)}`);
   }
   for await (const entry of kv.list({ prefix: ["due"] })) {
-    assert.ok(messages.has(entry.key[2] as string), `stale due entry ${String(entry.key)}`);
+    assert.ok(messages.has(entry.key[3] as string), `stale due entry ${String(entry.key)}`);
   }
   return messages.size;
 }

@@ -1,6 +1,7 @@
 // The in-memory implementation of QueueStore, for tests and embedders without a disk.
 import { addToStats, emptyStats, PageCollector, pageLimit } from "./_query.ts";
 import { DEFAULT_MAX_AGE_MS, prepareUpdate } from "./_record.ts";
+import { priorityBand } from "./priority.ts";
 import { ChunkedSpoolWriter } from "./_spool_writer.ts";
 import type { SpoolSink } from "./_spool_writer.ts";
 import { cryptoRandomBytes, newMessageId } from "./message_id.ts";
@@ -132,11 +133,31 @@ class MemoryQueueStore implements QueueStore {
   }
 
   due(now: number, limit: number): Promise<QueuedMessage[]> {
-    const due = [...this.#state.messages.values()]
+    const perBand = new Map<number, number>();
+    const due = this.#queued()
+      .filter((message) => message.nextAttemptAt <= now)
+      .sort((a, b) =>
+        priorityBand(a.priority) - priorityBand(b.priority) ||
+        a.nextAttemptAt - b.nextAttemptAt || (a.id < b.id ? -1 : 1)
+      )
+      .filter((message) => {
+        const band = priorityBand(message.priority);
+        const taken = perBand.get(band) ?? 0;
+        perBand.set(band, taken + 1);
+        return taken < limit;
+      });
+    return Promise.resolve(structuredClone(due));
+  }
+
+  nextDueAt(): Promise<number | undefined> {
+    const times = this.#queued().map((message) => message.nextAttemptAt);
+    return Promise.resolve(times.length === 0 ? undefined : Math.min(...times));
+  }
+
+  #queued(): QueuedMessage[] {
+    return [...this.#state.messages.values()]
       .map((stored) => stored.message)
-      .filter((message) => message.state === "queued" && message.nextAttemptAt <= now)
-      .sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || (a.id < b.id ? -1 : 1));
-    return Promise.resolve(structuredClone(due.slice(0, Math.max(0, limit))));
+      .filter((message) => message.state === "queued");
   }
 
   update(message: QueuedMessage): Promise<boolean> {

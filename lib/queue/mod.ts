@@ -4,17 +4,18 @@
  * due-index for delivery, record updates and queue queries.
  *
  * Deno KV layout:
- * - `["msg", id]` → {@linkcode QueuedMessage} record (kept under 60 KiB).
+ * - `["msg", id]` → {@linkcode QueuedMessage} record (kept under 60 KiB), with the
+ *   optional `headerPrefix` (DKIM-Signature fields) that `readBody()` yields first.
  * - `["body", id, n]` → body chunk n (at most 64,000 bytes).
- * - `["due", nextAttemptAt, id]` → null; present while the message is `"queued"`,
- *   written in the same atomic commit as the record.
+ * - `["due", band, nextAttemptAt, id]` → null; present while the message is `"queued"`,
+ *   written in the same atomic commit as the record. `band` is `9 - priority`, so
+ *   `due()` reads each priority's entries in order with one range list per band.
  * - `["spool", id]` → marker written with the first chunk of a body that needs
  *   more than one commit, deleted in the envelope commit; `cleanupOrphans()`
  *   removes chunks of markers without a record (O(orphans)).
  * - `["meta", "count"]` → number of messages (KvU64), so `count()` is O(1).
  *
- * Leases can be added later as `["lease", id]` entries acquired with versionstamp
- * checks, without changing the record or the keys above.
+ * Leases are revision-checked `update()`s of the record that also move its due entry.
  *
  * Concurrent commits share atomic commits (group commit): while one commit is
  * being fsynced, the next ones accumulate and go out together.
@@ -52,6 +53,7 @@
 
 export * from "./types.ts";
 export { SpoolError } from "./spool_error.ts";
+export { clampPriority, DEFAULT_PRIORITY, MAX_PRIORITY, MIN_PRIORITY } from "./priority.ts";
 export { isMessageId, newMessageId } from "./message_id.ts";
 export type { RandomBytes } from "./message_id.ts";
 export { openKvQueue } from "./kv_queue.ts";

@@ -97,7 +97,7 @@ export interface QueuedMessage {
   nextAttemptAt: number;
   /** Delivery attempts made for the message. */
   attempts: number;
-  /** Scheduling priority; higher is more urgent. */
+  /** Scheduling priority, 0–9; higher is more urgent (see `priority.ts`). */
   priority: number;
   /** W3C trace context carried from the receiving span. */
   traceContext?: Record<string, string>;
@@ -138,7 +138,7 @@ export interface EnvelopeInit {
   mailParams?: MailParams;
   /** W3C trace context to carry to delivery. */
   traceContext?: Record<string, string>;
-  /** Scheduling priority. @default {0} */
+  /** Scheduling priority, 0–9 (clamped); higher is more urgent. @default {5} */
   priority?: number;
   /**
    * Header fields to store with the record and send before the spooled body (the
@@ -244,8 +244,14 @@ export interface QueueStore extends AsyncDisposable {
   count(): Promise<number>;
   /** Aggregates over all messages (scans the queue). */
   stats(): Promise<QueueStats>;
-  /** Queued messages with `nextAttemptAt <= now`, earliest first. */
+  /**
+   * Queued messages with `nextAttemptAt <= now`: higher priority first, earliest first within
+   * one priority, at most `limit` of each priority (the scheduler decides how priorities share
+   * delivery slots).
+   */
   due(now: number, limit: number): Promise<QueuedMessage[]>;
+  /** The earliest `nextAttemptAt` of any queued message (due or not), or `undefined`. */
+  nextDueAt(): Promise<number | undefined>;
   /**
    * Rewrites a record and moves its due-index entry atomically, if the stored
    * `revision` equals `message.revision`; stores `revision + 1`.
