@@ -18,8 +18,11 @@ export interface MessageSigning {
 
 /** One signature made by {@linkcode MessageSigner.finish}. */
 export interface SignatureInfo {
+  /** The signing domain (`d=`). */
   readonly domain: string;
+  /** The selector (`s=`). */
   readonly selector: string;
+  /** The key type, `"rsa"` or `"ed25519"`. */
   readonly algorithm: string;
 }
 
@@ -31,7 +34,11 @@ export type SigningResult =
     readonly header: string;
     readonly signatures: readonly SignatureInfo[];
   }
-  | { readonly kind: "unsigned"; /** Why nothing was signed. */ readonly reason: string };
+  | {
+    readonly kind: "unsigned";
+    /** Why nothing was signed, such as `no key for From domain "other.test"`. */
+    readonly reason: string;
+  };
 
 type SignerPhase =
   | { kind: "header"; collector: HeaderFieldCollector }
