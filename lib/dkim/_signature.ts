@@ -1,7 +1,7 @@
 // Builds one DKIM-Signature header field (RFC 6376 §3.5, §3.7, §5.4; RFC 8463 §3).
 import { createHash } from "node:crypto";
 import { relaxedHeader } from "./_canonical.ts";
-import { binaryBytes, type HeaderField } from "./_header_fields.ts";
+import { binaryBytes, type HeaderField } from "../smtp/mod.ts";
 import type { DkimKey } from "./keys.ts";
 
 const FIELD_NAME = "DKIM-Signature";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { selectSignedFields, signatureField } from "./_signature.ts";
-import type { HeaderField } from "./_header_fields.ts";
+import type { HeaderField } from "../smtp/mod.ts";
 import { makeTestKeys } from "./testing.ts";
 
 const FIELDS: HeaderField[] = [

@@ -1,6 +1,6 @@
 import { RelaxedBodyHash } from "./_canonical.ts";
 import { fromDomain } from "./_from_domain.ts";
-import { type HeaderField, HeaderFieldCollector } from "./_header_fields.ts";
+import { type HeaderField, HeaderFieldCollector } from "../smtp/mod.ts";
 import { signatureField } from "./_signature.ts";
 import type { DkimKey } from "./keys.ts";
 

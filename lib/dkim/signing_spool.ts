@@ -74,8 +74,11 @@ class SigningSpoolWriter implements SpoolWriter {
       await this.#spool.abort(); // as a failed commit does: nothing stays behind
       throw new SpoolError(`Cannot sign message "${this.id}"`, { cause: error });
     }
+    // Fields already in the prefix (added by policy hooks) stay on top, unsigned.
     return await this.#spool.commit(
-      headerPrefix === undefined ? envelope : { ...envelope, headerPrefix },
+      headerPrefix === undefined
+        ? envelope
+        : { ...envelope, headerPrefix: (envelope.headerPrefix ?? "") + headerPrefix },
     );
   }
 

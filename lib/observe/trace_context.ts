@@ -6,6 +6,12 @@
  * @module
  */
 import { createTraceState, isSpanContextValid, type SpanContext } from "@opentelemetry/api";
+import {
+  collectHeaderFields,
+  fieldValue,
+  type HeaderField,
+  HeaderFieldCollector,
+} from "../smtp/mod.ts";
 
 /** Trace Context §3.2.2: `version "-" trace-id "-" parent-id "-" trace-flags`, lowercase hex. */
 const TRACEPARENT_REGEXP = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
@@ -13,10 +19,6 @@ const TRACEPARENT_REGEXP = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-
 const MAX_TRACESTATE_LENGTH = 512;
 /** The part of a message scanned for a `traceparent` field (RFC 5322 §2.2 header section). */
 export const MAX_HEADER_SCAN = 64 * 1024;
-
-const CR = 13;
-const LF = 10;
-const latin1 = new TextDecoder("latin1");
 
 /**
  * Parses a W3C `traceparent` value into a remote span context, or `undefined` if it is
@@ -156,33 +158,24 @@ export function decodeTraceContext(
  * ```
  */
 export function traceFromHeaderSection(section: string): SpanContext | undefined {
-  const traceparents: string[] = [];
-  let tracestate: string | undefined;
-  for (const field of unfoldedFields(section)) {
-    const colon = field.indexOf(":");
-    if (colon < 0) continue;
-    const name = field.slice(0, colon).trim().toLowerCase();
-    if (name === "traceparent") traceparents.push(field.slice(colon + 1));
-    else if (name === "tracestate" && tracestate === undefined) {
-      tracestate = field.slice(colon + 1);
-    }
-  }
-  for (const value of traceparents) {
-    const context = parseTraceparent(value, tracestate);
+  return traceFromFields(collectHeaderFields(section, TRACE_FIELDS, MAX_HEADER_SCAN));
+}
+
+/** The header fields that carry a submitter's trace context. */
+const TRACE_FIELDS: ReadonlySet<string> = new Set(["traceparent", "tracestate"]);
+
+/** The span context of the first valid `traceparent` among `fields`, with the first `tracestate`. */
+function traceFromFields(fields: readonly HeaderField[]): SpanContext | undefined {
+  const tracestate = fields.find((field) => field.name === "tracestate");
+  for (const field of fields) {
+    if (field.name !== "traceparent") continue;
+    const context = parseTraceparent(
+      fieldValue(field),
+      tracestate === undefined ? undefined : fieldValue(tracestate),
+    );
     if (context !== undefined) return context;
   }
   return undefined;
-}
-
-function unfoldedFields(section: string): string[] {
-  const fields: string[] = [];
-  for (const line of section.split(/\r?\n/)) {
-    if (line === "") break;
-    if ((line[0] === " " || line[0] === "\t") && fields.length > 0) {
-      fields[fields.length - 1] += line;
-    } else fields.push(line);
-  }
-  return fields;
 }
 
 /**
@@ -205,10 +198,9 @@ function unfoldedFields(section: string): string[] {
  * ```
  */
 export class HeaderTraceScanner {
-  #parts: Uint8Array[] = [];
-  #length = 0;
-  /** Whether the line being read has anything but CR: an LF then does not end the section. */
-  #lineHasContent = false;
+  readonly #collector = new HeaderFieldCollector(TRACE_FIELDS, MAX_HEADER_SCAN);
+  /** Bytes looked at: a header section longer than {@linkcode MAX_HEADER_SCAN} is cut there. */
+  #scanned = 0;
   #done = false;
   #result: SpanContext | undefined;
 
@@ -224,22 +216,10 @@ export class HeaderTraceScanner {
    */
   push(bytes: Uint8Array): void {
     if (this.#done) return;
-    const scanned = bytes.subarray(0, MAX_HEADER_SCAN - this.#length);
-    let end = -1;
-    for (let index = 0; index < scanned.length; index++) {
-      const byte = scanned[index];
-      if (byte === LF) {
-        if (!this.#lineHasContent) {
-          end = index;
-          break;
-        }
-        this.#lineHasContent = false;
-      } else if (byte !== CR) this.#lineHasContent = true;
-    }
-    const part = end < 0 ? scanned : scanned.subarray(0, end);
-    this.#parts.push(part.slice());
-    this.#length += part.length;
-    if (end >= 0 || this.#length >= MAX_HEADER_SCAN) this.#finish();
+    const scanned = bytes.subarray(0, MAX_HEADER_SCAN - this.#scanned);
+    this.#scanned += scanned.length;
+    const progress = this.#collector.push(scanned);
+    if (progress.kind !== "more" || this.#scanned >= MAX_HEADER_SCAN) this.#finish();
   }
 
   /**
@@ -248,19 +228,15 @@ export class HeaderTraceScanner {
    * @returns The span context from the first valid `traceparent` field, or `undefined`.
    */
   result(): SpanContext | undefined {
-    if (!this.#done) this.#finish();
+    if (!this.#done) {
+      this.#collector.finish();
+      this.#finish();
+    }
     return this.#result;
   }
 
   #finish(): void {
     this.#done = true;
-    const bytes = new Uint8Array(this.#length);
-    let offset = 0;
-    for (const part of this.#parts) {
-      bytes.set(part, offset);
-      offset += part.length;
-    }
-    this.#parts = [];
-    this.#result = traceFromHeaderSection(latin1.decode(bytes));
+    this.#result = traceFromFields(this.#collector.fields);
   }
 }

@@ -24,6 +24,7 @@ export * from "./client_types.ts";
 export * from "./command.ts";
 export * from "./data_decoder.ts";
 export * from "./dot_stuffer.ts";
+export * from "./header_fields.ts";
 export * from "./line_buffer.ts";
 export * from "./message_date.ts";
 export * from "./params.ts";

@@ -1,5 +1,11 @@
-// Finds the end of a message's header section in a byte stream and keeps the
-// header fields a signature needs (and only those), within a byte budget.
+/**
+ * Finds the end of a message's header section (RFC 5322 §2.1) in a byte stream
+ * split anywhere, and keeps the header fields a caller asks for (and only those),
+ * within a byte budget: the fields a DKIM signature covers, `traceparent`,
+ * `X-Priority`. Pure: no I/O.
+ *
+ * @module
+ */
 
 const SP = 0x20;
 const HTAB = 0x09;
@@ -104,6 +110,42 @@ export class HeaderFieldCollector {
     this.#fields.push({ name: this.#current.name, text: this.#current.lines.join("\r\n") });
     this.#current = undefined;
   }
+}
+
+/**
+ * The value of a kept field: after the colon, unfolded (RFC 5322 §2.2.3), trimmed.
+ *
+ * @example Usage
+ * ```ts
+ * import { fieldValue } from "./header_fields.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(fieldValue({ name: "subject", text: "Subject: a\r\n b" }), "a b");
+ * ```
+ */
+export function fieldValue(field: HeaderField): string {
+  const colon = field.text.indexOf(":");
+  return field.text.slice(colon + 1).replace(/\r?\n(?=[ \t])/g, "").trim();
+}
+
+/**
+ * Collects the fields named in `wanted` from a whole header section given as text.
+ *
+ * @example Usage
+ * ```ts
+ * import { collectHeaderFields, fieldValue } from "./header_fields.ts";
+ * import assert from "node:assert/strict";
+ * const [field] = collectHeaderFields("X-Priority: 1\r\n\r\nbody", new Set(["x-priority"]));
+ * assert.equal(fieldValue(field), "1");
+ * ```
+ */
+export function collectHeaderFields(
+  message: string,
+  wanted: ReadonlySet<string>,
+  maxBytes = 64 * 1024,
+): readonly HeaderField[] {
+  const collector = new HeaderFieldCollector(wanted, maxBytes);
+  if (collector.push(binaryBytes(message)).kind === "more") collector.finish();
+  return collector.fields;
 }
 
 /** Octets as a string of one character per octet (ISO 8859-1), so nothing is lost. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { binaryBytes, binaryString, HeaderFieldCollector } from "./_header_fields.ts";
+import { binaryBytes, binaryString, HeaderFieldCollector } from "./header_fields.ts";
 
 const encoder = new TextEncoder();
 const WANTED = new Set(["from", "subject"]);
