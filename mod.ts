@@ -1,6 +1,6 @@
 /**
  * Empath, a mail transfer agent for Deno: the public surface for embedders and
- * tests.
+ * tests, and the types and verdict helpers for policy hook modules (docs/HOOKS.md).
  *
  * @example
  * ```ts ignore
@@ -20,3 +20,29 @@ export {
 } from "./lib/config/mod.ts";
 export type { QueuedMessage, QueueStore } from "./lib/queue/mod.ts";
 export type { Reply } from "./lib/smtp/mod.ts";
+export { accept, addHeaders, defer, HOOK_PHASES, HookReplyError, reject } from "./lib/hooks/mod.ts";
+export type {
+  AcceptVerdict,
+  ConnectInput,
+  DataInput,
+  DeliveryResultInput,
+  DeliveryResultView,
+  EnvelopeView,
+  HeaderAdditions,
+  HeloInput,
+  HeloView,
+  HookContext,
+  HookInput,
+  HookPhase,
+  HookResult,
+  Hooks,
+  HookVerdict,
+  MailFromInput,
+  MessageView,
+  PeerView,
+  QueuedInput,
+  RcptToInput,
+  RefuseVerdict,
+  SessionView,
+  TlsView,
+} from "./lib/hooks/mod.ts";

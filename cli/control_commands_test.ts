@@ -166,6 +166,11 @@ Deno.test("runCli() control rate-limit set then get shows the domain's limit", a
   const keepBurst = control(server.url, "rate-limit", "set", "example.org", "100/m");
   assert.equal(await runCli(keepBurst, io), 0, io.stderr());
   assert.equal(server.limiter.limits().overrides["example.org"].burst, 3);
+  // A rate is shown in the unit it reads back in, not as a long fraction per second.
+  assert.equal(io.stdout(), "Rate limit for example.org: 100/m, burst 3\n");
+  io = fakeIo();
+  assert.equal(await runCli(control(server.url, "rate-limit", "get"), io), 0, io.stderr());
+  assert.match(io.stdout(), /\nexample\.org +100\/m +3\n/);
 });
 
 Deno.test("runCli() control with a wrong token exits 1 with the API's message and status", async () => {
@@ -219,7 +224,7 @@ Deno.test("runCli() control finds the API through the environment and through --
   });
 });
 
-Deno.test("runCli() control dns, breaker, connections, flush and config show answer", async () => {
+Deno.test("runCli() control dns, breaker, connections, mta-sts, flush and config show answer", async () => {
   await using server = await startTestControlServer();
   for (
     const [args, expected] of [
@@ -230,6 +235,7 @@ Deno.test("runCli() control dns, breaker, connections, flush and config show ans
       ],
       [["breaker", "reset", "mx.example.org"], /^Circuit breaker mx\.example\.org is closed\n/],
       [["connections"], /^No open connections\n/],
+      [["mta-sts", "list"], /^No cached MTA-STS policies\n/],
       [["queue", "flush"], /^Delivery woken/],
       [["config", "show"], /"hostname": "mx\.example\.test"/],
     ] as const

@@ -1,11 +1,12 @@
 /**
- * `empath control rate-limit|breaker|dns|connections|config …`: the delivery
- * engine's limits and breakers, the DNS cache, open SMTP connections and the
- * running configuration.
+ * `empath control rate-limit|breaker|mta-sts|dns|connections|config …`: the
+ * delivery engine's limits, breakers and cached MTA-STS policies, the DNS
+ * cache, open SMTP connections and the running configuration.
  *
  * @module
  */
 import type { Command } from "commander";
+import { formatRate } from "../lib/config/mod.ts";
 import { ControlApiError, expectJson } from "./control_client.ts";
 import { formatFields, formatTable, formatTime } from "./control_format.ts";
 import {
@@ -17,7 +18,8 @@ import {
 } from "./control_run.ts";
 
 /**
- * Adds `rate-limit`, `breaker`, `dns`, `connections` and `config` to the `control` command.
+ * Adds `rate-limit`, `breaker`, `mta-sts`, `dns`, `connections` and `config` to the `control`
+ * command.
  *
  * @param control The `control` command.
  * @param scope The I/O and exit-code sink.
@@ -25,6 +27,7 @@ import {
 export function addServiceCommands(control: Command, scope: ControlScope): void {
   addRateLimitCommands(control, scope);
   addBreakerCommands(control, scope);
+  addMtaStsCommands(control, scope);
   addDnsCommands(control, scope);
   control.command("connections")
     .description("list open SMTP connections")
@@ -125,12 +128,14 @@ function addRateLimitCommands(control: Command, scope: ControlScope): void {
       const limits = await expectJson(run.client.v1.delivery["rate-limits"].$get());
       if (run.json) return printJson(run.io, limits);
       const { defaults, overrides, buckets } = limits;
-      run.io.writeOut(`Default: ${defaults.ratePerSecond}/s, burst ${defaults.burst}\n\n`);
+      run.io.writeOut(
+        `Default: ${formatRate(defaults.ratePerSecond)}, burst ${defaults.burst}\n\n`,
+      );
       run.io.writeOut(formatTable(
         ["DOMAIN", "RATE", "BURST"],
         Object.entries(overrides).map(([domain, limit]) => [
           domain,
-          `${limit.ratePerSecond}/s`,
+          formatRate(limit.ratePerSecond),
           limit.burst,
         ]),
       ));
@@ -141,7 +146,7 @@ function addRateLimitCommands(control: Command, scope: ControlScope): void {
           buckets.map((bucket) => [
             bucket.key,
             bucket.tokens.toFixed(2),
-            `${bucket.ratePerSecond}/s`,
+            formatRate(bucket.ratePerSecond),
             bucket.burst,
           ]),
         )
@@ -166,7 +171,9 @@ function addRateLimitCommands(control: Command, scope: ControlScope): void {
       }));
       if (run.json) return printJson(run.io, answer);
       run.io.writeOut(
-        `Rate limit for ${answer.domain}: ${answer.ratePerSecond}/s, burst ${answer.burst}\n`,
+        `Rate limit for ${answer.domain}: ${
+          formatRate(answer.ratePerSecond)
+        }, burst ${answer.burst}\n`,
       );
     }));
 }
@@ -201,6 +208,30 @@ function addBreakerCommands(control: Command, scope: ControlScope): void {
       );
       if (run.json) printJson(run.io, answer);
       else run.io.writeOut(`Circuit breaker ${answer.key} is ${answer.state}\n`);
+    }));
+}
+
+function addMtaStsCommands(control: Command, scope: ControlScope): void {
+  control.command("mta-sts").description("MTA-STS policies of recipient domains")
+    .command("list")
+    .description("list the cached policies that have not expired")
+    .action(controlAction(scope, async (run) => {
+      const answer = await expectJson(run.client.v1.delivery["mta-sts"].$get());
+      if (run.json) return printJson(run.io, answer);
+      if (answer.policies.length === 0) {
+        return void run.io.writeOut("No cached MTA-STS policies\n");
+      }
+      run.io.writeOut(formatTable(
+        ["DOMAIN", "MODE", "ID", "MX", "FETCHED", "EXPIRES"],
+        answer.policies.map((policy) => [
+          policy.domain,
+          policy.mode,
+          policy.id,
+          policy.mx.join(" ") || "-",
+          formatTime(policy.fetchedAt),
+          formatTime(policy.expiresAt),
+        ]),
+      ));
     }));
 }
 

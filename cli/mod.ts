@@ -1,6 +1,6 @@
 /**
  * The `empath` command line (commander): `serve` (the default), `config check`, `control …`,
- * `config hash-password`, `dkim keygen` and `version`.
+ * `config hash-password`, `dkim keygen`, `healthcheck` and `version`.
  *
  * @example Usage
  * ```ts

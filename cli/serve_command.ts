@@ -27,9 +27,14 @@ async function loadServeConfig(options: ServeOptions, io: CliIo): Promise<Config
     io.writeErr(`${error.message}\nempath: refusing to start with an invalid configuration\n`);
     return undefined;
   }
+  applyOverrides(config, options);
+  return config;
+}
+
+/** `--log-level` and `--log-format` win over the file, at start and at every reload. */
+function applyOverrides(config: Config, options: ServeOptions): void {
   config.observe.log.level = options.logLevel ?? config.observe.log.level;
   config.observe.log.format = options.logFormat ?? config.observe.log.format;
-  return config;
 }
 
 /** What SIGINT and SIGTERM do: the first stops gracefully, the next one forces the exit. */
@@ -56,6 +61,7 @@ function onShutdownSignals(handlers: ShutdownHandlers): () => void {
 /** SIGHUP re-reads the config file; an invalid file is reported and the running config stays. */
 function onReloadSignal(
   path: string | undefined,
+  options: ServeOptions,
   empath: { reload(config: Config): Promise<unknown> },
   logger: ReturnType<typeof getLogger>,
 ): () => void {
@@ -67,7 +73,9 @@ function onReloadSignal(
       return;
     }
     try {
-      await empath.reload(await loadConfig(path));
+      const next = await loadConfig(path);
+      applyOverrides(next, options);
+      await empath.reload(next);
       logger.info("Configuration {path} reloaded on SIGHUP", { path });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -133,7 +141,10 @@ export async function serveCommand(options: ServeOptions, io: CliIo): Promise<nu
   });
   let empath: Awaited<ReturnType<typeof startEmpath>>;
   try {
-    empath = await startEmpath(config, { configPath: options.config });
+    empath = await startEmpath(config, {
+      configPath: options.config,
+      adjust: (next) => applyOverrides(next, options),
+    });
   } catch (error) {
     removeSignalListeners();
     const kind = startFailureKind(error);
@@ -141,7 +152,7 @@ export async function serveCommand(options: ServeOptions, io: CliIo): Promise<nu
     else io.writeErr(`empath: ${error instanceof Error ? error.message : String(error)}\n`);
     return kind === undefined ? EXIT_FAILURE : exitCodeFor(kind);
   }
-  const removeReloadListener = onReloadSignal(options.config, empath, logger);
+  const removeReloadListener = onReloadSignal(options.config, options, empath, logger);
   await Promise.race([shutdown.promise, empath.closed]);
   const code = await stopGracefully(empath, logger);
   removeSignalListeners();

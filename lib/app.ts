@@ -12,6 +12,14 @@ import { CachingResolver, DenoDnsBackend, parseNameServer } from "./dns/mod.ts";
 import { createDeliveryEngine, type DeliveryEngine } from "./delivery/mod.ts";
 import { DkimSigner, loadDkimKeys } from "./dkim/mod.ts";
 import {
+  AfterQueueWorker,
+  deliveryResultInput,
+  dispatchAfterQueue,
+  HookRegistry,
+  loadHooks,
+} from "./hooks/mod.ts";
+import { HttpsPolicyFetcher, loadCaFile, MtaStsPolicies } from "./mta_sts/mod.ts";
+import {
   type AuditTrail,
   EmpathMetrics,
   getLogger,
@@ -84,7 +92,11 @@ const CONTROL_SHUTDOWN_MS = 2_000;
  */
 export async function startEmpath(
   config: Config,
-  options: { configPath?: string } = {},
+  options: {
+    configPath?: string;
+    /** Command-line overrides, applied to each configuration re-read from `configPath`. */
+    adjust?: (config: Config) => void;
+  } = {},
 ): Promise<Empath> {
   const now = () => Date.now();
   for (const warning of configWarnings(config)) {
@@ -92,6 +104,12 @@ export async function startEmpath(
   }
   // First, before anything opens: a bad key file is a configuration error (ConfigError).
   const dkim = await loadDkimSigner(config, options.configPath);
+  // Likewise a hook module that cannot be imported.
+  const hooks = new HookRegistry(await loadHooks(config.hooks, options.configPath));
+  const { caFile } = config.delivery.mtaSts;
+  const mtaStsCaCerts = caFile === undefined
+    ? undefined
+    : await loadCaFile(caFile, options.configPath);
   const metrics = new EmpathMetrics({
     maxDomains: config.observe.metrics.maxDomains,
     listeners: config.listen.map((listen) => listen.name),
@@ -109,12 +127,27 @@ export async function startEmpath(
     await metrics.shutdown();
     throw error;
   });
+  const mtaSts = buildMtaSts(config, dns, mtaStsCaCerts);
+  const afterQueue = new AfterQueueWorker({
+    queue,
+    hooks: () => hooks.current,
+    now,
+    settings: () => reloadable.config.hooksSettings,
+  });
   const delivery = createDeliveryEngine(config, {
     queue,
     dns,
     clock: { now },
     events,
     metrics: metrics.delivery,
+    mtaSts,
+    onResults: (message, results) => {
+      const set = hooks.current;
+      if (!set.has("onDeliveryResult")) return Promise.resolve();
+      const input = deliveryResultInput(message, results);
+      const wake = () => afterQueue.wake();
+      return dispatchAfterQueue({ hooks: set, queue, wake }, "onDeliveryResult", input);
+    },
   });
   metrics.watch(events);
   metrics.observe({ queue, queuePath: config.queue.path, delivery, dns });
@@ -135,15 +168,17 @@ export async function startEmpath(
       listener: from.listener,
     });
     delivery.wake();
+    if (envelope.tasks !== undefined) afterQueue.wake();
   };
   const reloadable: Reloadable = {
     config,
     listeners,
     delivery,
     dkim,
+    hooks,
     audit,
     buildServices: (next) =>
-      buildServices(next, { queue, now, onQueued, metrics: metrics.smtp, dkim, audit }),
+      buildServices(next, { queue, now, onQueued, metrics: metrics.smtp, dkim, hooks, audit }),
     startListener,
     updateListener: (listener, next, listen, services) =>
       listener.update(listenerOptions(next, listen, services).settings, services),
@@ -165,19 +200,48 @@ export async function startEmpath(
       metrics,
       dkim,
       audit,
-      reload: options.configPath === undefined
-        ? undefined
-        : async () => applyReload(reloadable, await loadConfig(options.configPath)),
+      reload: options.configPath === undefined ? undefined : async () => {
+        const next = await loadConfig(options.configPath);
+        options.adjust?.(next);
+        return await applyReload(reloadable, next);
+      },
     });
   } catch (error) {
     await Promise.all([...listeners.values()].map((listener) => listener.stop(0)));
     await queue.close();
     await metrics.shutdown();
     await audit?.close();
+    mtaSts.fetcher.close();
     throw error;
   }
   if (config.delivery.enabled) delivery.start();
-  return runningInstance({ queue, delivery, dns, reloadable, control, lifecycle, metrics, audit });
+  afterQueue.start();
+  return runningInstance({
+    queue,
+    delivery,
+    dns,
+    reloadable,
+    control,
+    lifecycle,
+    metrics,
+    audit,
+    policyFetcher: mtaSts.fetcher,
+    afterQueue,
+  });
+}
+
+/**
+ * MTA-STS for delivery: policies discovered through the DNS cache and fetched
+ * over HTTPS with `[delivery.mta_sts]`'s trust store and proxy. Built even
+ * when disabled, so that a reload can enable it.
+ */
+function buildMtaSts(config: Config, dns: CachingResolver, caCerts?: readonly string[]) {
+  const { proxy, cacheSize } = config.delivery.mtaSts;
+  const fetcher = new HttpsPolicyFetcher({ caCerts, proxy });
+  const policies = new MtaStsPolicies({ dns, fetcher, clock: { now: () => Date.now() } }, {
+    maxEntries: cacheSize,
+  });
+  return { fetcher, policies, caCerts };
 }
 
 function buildResolver(config: Config): CachingResolver {
@@ -228,7 +292,10 @@ async function openAudit(config: Config, events: MailEvents): Promise<AuditTrail
 }
 
 /** The connection services that stay the same across reloads. */
-type SharedServices = Pick<ConnectionServices, "queue" | "now" | "onQueued" | "metrics" | "dkim">;
+type SharedServices = Pick<
+  ConnectionServices,
+  "queue" | "now" | "onQueued" | "metrics" | "dkim" | "hooks"
+>;
 
 async function buildServices(
   config: Config,
@@ -310,6 +377,10 @@ interface Parts {
   readonly lifecycle: { shuttingDown: boolean };
   readonly metrics: EmpathMetrics;
   readonly audit?: AuditTrail;
+  /** The MTA-STS policy fetcher's HTTP client, closed once delivery stopped. */
+  readonly policyFetcher: { close(): void };
+  /** Runs after-queue hooks; stopped before the queue closes (what is left runs at the next start). */
+  readonly afterQueue: AfterQueueWorker;
 }
 
 function runningInstance(parts: Parts): Empath {
@@ -334,6 +405,8 @@ function runningInstance(parts: Parts): Empath {
         ...listeners().map((listener) => listener.drain(graceMs)),
         delivery.stop(graceMs),
       ]);
+      parts.policyFetcher.close();
+      await parts.afterQueue.stop();
       await Promise.all(listeners().map((listener) => listener.close()));
       await settleWithin(control.shutdown(), CONTROL_SHUTDOWN_MS);
       await queue.close();

@@ -8,6 +8,7 @@
 import { type Config, type ConfigChange, diffConfig, redactConfig } from "./config/mod.ts";
 import type { DeliveryEngine } from "./delivery/mod.ts";
 import { type DkimSigner, loadDkimKeys } from "./dkim/mod.ts";
+import { type HookRegistry, loadHooks } from "./hooks/mod.ts";
 import { type AuditTrail, getLogger, ROOT_CATEGORY, setLogLevel } from "./observe/mod.ts";
 import type { ConnectionServices, SmtpListener } from "./server/mod.ts";
 
@@ -23,6 +24,9 @@ const RESTART_ONLY = [
   "delivery.leaseTime",
   "delivery.timeouts",
   "delivery.circuitBreaker",
+  "delivery.mtaSts.caFile",
+  "delivery.mtaSts.proxy",
+  "delivery.mtaSts.cacheSize",
   "limits.maxConnections",
   "observe.metrics",
   "observe.audit",
@@ -44,6 +48,8 @@ export interface Reloadable {
   readonly delivery: DeliveryEngine;
   /** The DKIM signer shared by the listeners and the control API. */
   readonly dkim: DkimSigner;
+  /** The policy hooks shared by the listeners and delivery. */
+  readonly hooks: HookRegistry;
   /** Where an applied reload is recorded (changed key paths, never values). */
   readonly audit?: Pick<AuditTrail, "record">;
   buildServices(config: Config): Promise<ConnectionServices>;
@@ -64,13 +70,16 @@ export interface Reloadable {
  * Applies `next` to `target`: relay policy, users, TLS certificates and SMTP
  * limits for new connections; listeners added, removed or rebound only when
  * their address changed; routes, per-domain delivery policies and rate limits;
- * DKIM keys; the log level. Builds everything that can fail (TLS and key files) before changing
- * anything, so a failed reload leaves the old configuration running.
+ * DKIM keys; policy hooks; the log level. Builds everything that can fail (TLS and key files,
+ * hook modules) before changing anything, so a failed reload leaves the old configuration
+ * running.
  */
 export async function applyReload(target: Reloadable, next: Config): Promise<ReloadResult> {
   const changes = diffConfig(redactConfig(target.config), redactConfig(next));
   // Key files are read again even when their paths did not change (a rotated key).
   const dkimKeys = await loadDkimKeys(next.dkim);
+  // Hook modules are imported again (a changed file is a new module; see lib/hooks).
+  const hooks = await loadHooks(next.hooks);
   const services = await target.buildServices(next);
   const wanted = new Map(next.listen.map((listen) => [listen.address, listen]));
   const started: [string, SmtpListener][] = [];
@@ -89,6 +98,7 @@ export async function applyReload(target: Reloadable, next: Config): Promise<Rel
   for (const [address, listener] of started) target.listeners.set(address, listener);
   target.delivery.reconfigure(next);
   target.dkim.reconfigure(dkimKeys);
+  target.hooks.replace(hooks);
   await setLogLevel(ROOT_CATEGORY, next.observe.log.level).catch(() => {});
   target.config = next;
   const restartRequired = changes.map((c) => c.path)

@@ -23,18 +23,32 @@ function option(args: string[], name: string, fallback: string): string {
  *
  * @param inspector `host:port` of the inspector (`deno run --inspect=host:port`).
  * @param output The file to write.
+ * @param timeoutMs How long the whole snapshot may take.
  * @returns The number of bytes written.
+ * @throws {Error} If the inspector cannot be reached, closes the connection, or is too slow.
  */
-export async function takeHeapSnapshot(inspector: string, output: string): Promise<number> {
+export async function takeHeapSnapshot(
+  inspector: string,
+  output: string,
+  timeoutMs = 120_000,
+): Promise<number> {
   const targets: InspectorTarget[] = await (await fetch(`http://${inspector}/json/list`)).json();
   if (targets.length === 0) throw new Error(`No inspector target at ${inspector}`);
-  const socket = new WebSocket(targets[0].webSocketDebuggerUrl);
   const file = await Deno.open(output, { write: true, create: true, truncate: true, mode: 0o600 });
+  // Handlers are attached below without an await in between: "open" must not fire unheard.
+  const socket = new WebSocket(targets[0].webSocketDebuggerUrl);
   const encoder = new TextEncoder();
   let written = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`No heap snapshot from ${inspector} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       socket.onerror = () => reject(new Error(`Cannot talk to the inspector at ${inspector}`));
+      socket.onclose = () =>
+        reject(new Error(`The inspector at ${inspector} closed the connection`));
       socket.onopen = () => {
         socket.send(JSON.stringify({ id: 1, method: "HeapProfiler.enable" }));
         socket.send(JSON.stringify({ id: 2, method: "HeapProfiler.takeHeapSnapshot" }));
@@ -52,6 +66,7 @@ export async function takeHeapSnapshot(inspector: string, output: string): Promi
       };
     });
   } finally {
+    clearTimeout(timer);
     file.close();
     socket.close();
   }

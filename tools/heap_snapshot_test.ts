@@ -1,16 +1,23 @@
 import assert from "node:assert/strict";
 import { takeHeapSnapshot } from "./heap_snapshot.ts";
 
-/** Reads stderr until the inspector says where it listens. */
-async function inspectorAddress(stderr: ReadableStream<Uint8Array>): Promise<string> {
-  const decoder = new TextDecoder();
-  let text = "";
-  for await (const chunk of stderr) {
-    text += decoder.decode(chunk, { stream: true });
-    const match = /ws:\/\/([\d.]+:\d+)\//.exec(text);
-    if (match !== null) return match[1];
-  }
-  throw new Error(`The inspector did not start: ${text}`);
+/**
+ * Reads stderr until the inspector says where it listens, and keeps draining it: the child
+ * writes there again when a debugger connects, and must not meet a closed pipe.
+ */
+function inspectorAddress(stderr: ReadableStream<Uint8Array>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const decoder = new TextDecoder();
+    let text = "";
+    (async () => {
+      for await (const chunk of stderr) {
+        text += decoder.decode(chunk, { stream: true });
+        const match = /ws:\/\/([\d.]+:\d+)\//.exec(text);
+        if (match !== null) resolve(match[1]);
+      }
+      reject(new Error(`The inspector did not start: ${text}`));
+    })().catch(reject);
+  });
 }
 
 Deno.test("takeHeapSnapshot() writes a snapshot of a process started with --inspect", async () => {
@@ -26,10 +33,9 @@ Deno.test("takeHeapSnapshot() writes a snapshot of a process started with --insp
     stderr: "piped",
   }).spawn();
   try {
-    // Leaving the loop cancels stderr: the child only writes there at start.
     const address = await inspectorAddress(child.stderr);
     const output = `${dir}/test.heapsnapshot`;
-    const bytes = await takeHeapSnapshot(address, output);
+    const bytes = await takeHeapSnapshot(address, output, 60_000);
     assert.ok(bytes > 100_000, `a real snapshot, not ${bytes} bytes`);
     const snapshot = JSON.parse(await Deno.readTextFile(output));
     assert.ok(Array.isArray(snapshot.nodes) && snapshot.snapshot.node_count > 0);

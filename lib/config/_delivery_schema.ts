@@ -9,6 +9,7 @@ import type {
 import {
   arrayValue,
   booleanValue,
+  checkedValue,
   choiceValue,
   destinationValue,
   domainValue,
@@ -121,6 +122,32 @@ const deliveryTimeoutsSchema = z.strictObject({
   dataEnd: timeouts.data_end,
 }));
 
+/**
+ * An `http://` or `https://` proxy URL with a host and nothing else: no credentials, no path.
+ * A rejected value is not echoed: it may hold a password.
+ */
+function proxyUrlValue() {
+  return checkedValue('an HTTP proxy URL such as "http://proxy.example:3128"', (input) => {
+    const url = typeof input === "string" ? URL.parse(input.trim()) : null;
+    const isProxy = url !== null && (url.protocol === "http:" || url.protocol === "https:") &&
+      url.hostname !== "" && url.username === "" && url.password === "" &&
+      url.pathname === "/" && url.search === "" && url.hash === "";
+    return isProxy ? url.origin : undefined;
+  }, { isSecret: true });
+}
+
+const mtaStsSchema = z.strictObject({
+  enabled: booleanValue().default(true),
+  ca_file: textValue("a file path").optional(),
+  proxy: proxyUrlValue().optional(),
+  cache_size: integerValue(1).default(10_000),
+}).transform((sts) => ({
+  enabled: sts.enabled,
+  ...(sts.ca_file === undefined ? {} : { caFile: sts.ca_file }),
+  ...(sts.proxy === undefined ? {} : { proxy: sts.proxy }),
+  cacheSize: sts.cache_size,
+}));
+
 /** `[delivery]` and its sub-tables. */
 export const deliverySchema: z.ZodType<DeliveryConfig, unknown> = z.strictObject({
   enabled: booleanValue().default(true),
@@ -133,6 +160,7 @@ export const deliverySchema: z.ZodType<DeliveryConfig, unknown> = z.strictObject
   domains: domainsSchema.prefault({}),
   circuit_breaker: circuitBreakerSchema.prefault({}),
   timeouts: deliveryTimeoutsSchema.prefault({}),
+  mta_sts: mtaStsSchema.prefault({}),
 }).transform((delivery) => ({
   enabled: delivery.enabled,
   concurrency: delivery.concurrency,
@@ -144,6 +172,7 @@ export const deliverySchema: z.ZodType<DeliveryConfig, unknown> = z.strictObject
   domains: delivery.domains,
   circuitBreaker: delivery.circuit_breaker,
   timeouts: delivery.timeouts,
+  mtaSts: delivery.mta_sts,
 }));
 
 const routeDomainsSchema = arrayValue(routeDomainValue(), 1);

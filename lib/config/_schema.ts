@@ -3,6 +3,7 @@ import type { Config } from "./types.ts";
 import { controlSchema } from "./_control_schema.ts";
 import { deliverySchema, dnsSchema, routesSchema } from "./_delivery_schema.ts";
 import { dkimSchema } from "./_dkim_schema.ts";
+import { hooksSchema, hooksSettingsSchema } from "./_hooks_schema.ts";
 import {
   arrayValue,
   booleanValue,
@@ -153,12 +154,16 @@ export const configSchema: z.ZodType<Config, unknown> = z.strictObject({
   routes: routesSchema,
   control: controlSchema.prefault({}),
   dkim: dkimSchema,
+  hooks: hooksSchema,
+  hooks_settings: hooksSettingsSchema.prefault({}),
 }).transform((config) => {
-  const { tls, hostname, shutdown_grace, ...rest } = config;
+  const { tls, hostname, shutdown_grace, hooks, hooks_settings, ...rest } = config;
   return {
     hostname: hostname ?? systemHostname(),
     shutdownGrace: shutdown_grace,
     ...rest,
+    hooks: hooks.map((hook) => ({ ...hook, timeout: hook.timeout ?? hooks_settings.timeout })),
+    hooksSettings: hooks_settings,
     ...(tls === undefined ? {} : { tls }),
   };
 });

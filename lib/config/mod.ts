@@ -18,6 +18,14 @@
  */
 
 export { type Cidr, cidrContains, parseCidr } from "./cidr.ts";
+export {
+  checkConfigExample,
+  ConfigDocsError,
+  configJsonSchema,
+  generateConfigDocs,
+  type JsonSchema,
+  listConfigKeys,
+} from "./config_docs.ts";
 export { ConfigError, type ConfigIssue, formatConfigIssue } from "./config_error.ts";
 export { formatDuration, parseDuration } from "./duration.ts";
 export { formatHostPort, type HostPort, parseHostPort } from "./host_port.ts";
@@ -47,6 +55,8 @@ export type {
   DnsConfig,
   DomainPolicy,
   DomainPolicyOverride,
+  HookConfig,
+  HooksSettingsConfig,
   LimitsConfig,
   ListenerAuth,
   ListenerConfig,
@@ -54,6 +64,7 @@ export type {
   LogFormat,
   LogLevel,
   MaildirRouteConfig,
+  MtaStsConfig,
   ObserveConfig,
   PolicyConfig,
   QueueConfig,
@@ -66,3 +77,4 @@ export type {
 } from "./types.ts";
 export * from "./diff.ts";
 export { DEFAULT_OVERSIGNED_HEADERS, DEFAULT_SIGNED_HEADERS } from "./_dkim_schema.ts";
+export { DEFAULT_HOOK_TIMEOUT_MS } from "./_hooks_schema.ts";

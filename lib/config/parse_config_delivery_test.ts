@@ -38,6 +38,7 @@ Deno.test("defaultConfig() uses the system resolver and delivers to MX hosts", (
       dataBlock: 180_000,
       dataEnd: 600_000,
     },
+    mtaSts: { enabled: true, cacheSize: 10_000 },
   });
   assert.equal("heloName" in config.delivery, false);
   assert.deepEqual(config.routes, [
@@ -86,6 +87,12 @@ greeting = "1m"
 command = "2m"
 data_block = "90s"
 data_end = "5m"
+
+[delivery.mta_sts]
+enabled = false
+ca_file = "/etc/empath/mta-sts-ca.pem"
+proxy = "http://Proxy.Example:3128"
+cache_size = 500
 
 [[routes]]
 domains = ["Internal.Example"]
@@ -141,6 +148,12 @@ auth = { username = "empath", password = "s3cret" }
       command: 120_000,
       dataBlock: 90_000,
       dataEnd: 300_000,
+    },
+    mtaSts: {
+      enabled: false,
+      caFile: "/etc/empath/mta-sts-ca.pem",
+      proxy: "http://proxy.example:3128",
+      cacheSize: 500,
     },
   });
   assert.deepEqual(config.routes, [
@@ -225,6 +238,31 @@ data_end = -1
     byPath.get("dns.name_server")!,
     /^invalid value "dns\.example:53": expected .* an IPv4 or IPv6 address/,
   );
+});
+
+Deno.test("parseConfig() checks [delivery.mta_sts] values with their key paths", () => {
+  const issues = issuesOf(`
+[delivery.mta_sts]
+enabled = "yes"
+ca_file = ""
+proxy = "http://user:secret@proxy.example:3128"
+cache_size = 0
+max_age = 10
+`);
+  const paths = issues.map((issue) => issue.path).sort();
+  assert.deepEqual(paths, [
+    "delivery.mta_sts.ca_file",
+    "delivery.mta_sts.cache_size",
+    "delivery.mta_sts.enabled",
+    "delivery.mta_sts.max_age",
+    "delivery.mta_sts.proxy",
+  ]);
+  assert.ok(!JSON.stringify(issues).includes("secret"), "the proxy password is not echoed");
+  for (const proxy of ["socks5://127.0.0.1:1080", "http://proxy.example/path", "proxy:3128"]) {
+    const [issue] = issuesOf(`[delivery.mta_sts]\nproxy = "${proxy}"\n`);
+    assert.equal(issue.path, "delivery.mta_sts.proxy");
+    assert.match(issue.message, /expected an HTTP proxy URL/);
+  }
 });
 
 Deno.test("parseConfig() checks delivery.domains keys and their tables", () => {

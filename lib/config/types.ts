@@ -192,6 +192,18 @@ export interface DeliveryTimeoutsConfig {
   dataEnd: number;
 }
 
+/** `[delivery.mta_sts]`: MTA-STS (RFC 8461) for deliveries to MX hosts. */
+export interface MtaStsConfig {
+  /** Look up, cache and apply recipient domains' MTA-STS policies. */
+  enabled: boolean;
+  /** PEM CA certificates trusted in addition to the default roots, for policy hosts and MX hosts under a policy. */
+  caFile?: string;
+  /** An HTTP proxy URL (`http://host:port`) the policy fetches tunnel through with CONNECT. */
+  proxy?: string;
+  /** Most domains whose policies are kept in memory. */
+  cacheSize: number;
+}
+
 /** `[delivery]`: the outbound side. */
 export interface DeliveryConfig {
   /** Run delivery workers; when false, mail is queued and kept. */
@@ -217,6 +229,8 @@ export interface DeliveryConfig {
   circuitBreaker: CircuitBreakerConfig;
   /** SMTP client timeouts. */
   timeouts: DeliveryTimeoutsConfig;
+  /** MTA-STS policies of recipient domains. */
+  mtaSts: MtaStsConfig;
 }
 
 /** Credentials for SMTP AUTH at a smarthost. `password` is a secret: see `redactConfig()`. */
@@ -320,6 +334,26 @@ export interface DkimConfig {
   subdomains: boolean;
 }
 
+/** One `[[hooks]]` entry: a policy hook module (see docs/HOOKS.md). */
+export interface HookConfig {
+  /** Path of the module, relative to the working directory (like every path in the file). */
+  path: string;
+  /** Time budget of one call, in milliseconds (`timeout`, else `[hooks_settings] timeout`). */
+  timeout: number;
+  /** Run `onQueued` and `onDeliveryResult` from the durable work list, after the reply. */
+  afterQueue: boolean;
+}
+
+/** `[hooks_settings]`: defaults of every hook and the after-queue work list. */
+export interface HooksSettingsConfig {
+  /** Default time budget of one hook call, in milliseconds. */
+  timeout: number;
+  /** Delays between tries of an after-queue hook that failed, in milliseconds; the last repeats. */
+  retry: number[];
+  /** Tries of an after-queue hook before it is given up (with an error log). */
+  maxAttempts: number;
+}
+
 /** The validated configuration, with every default applied. Plain data. */
 export interface Config {
   /** The name used in the greeting, EHLO and Received headers. */
@@ -356,4 +390,8 @@ export interface Config {
   control: ControlConfig;
   /** DKIM signing keys for submitted mail; empty: nothing is signed. */
   dkim: DkimConfig[];
+  /** Policy hook modules, in the order they run; empty: none. */
+  hooks: HookConfig[];
+  /** Hook defaults and the after-queue work list. */
+  hooksSettings: HooksSettingsConfig;
 }

@@ -1,5 +1,6 @@
 /**
- * `/v1/delivery`: wake the scheduler, per-domain rate limits and circuit breakers.
+ * `/v1/delivery`: wake the scheduler, per-domain rate limits, circuit breakers and the cached
+ * MTA-STS policies.
  *
  * @module
  */
@@ -52,5 +53,19 @@ export function createDeliveryRoutes(deps: Pick<ControlDeps, "delivery">) {
       const { key } = c.req.valid("param");
       delivery.breakers.reset(key);
       return c.json({ key, state: "closed" });
+    })
+    .get("/mta-sts", (c) => {
+      const policies = delivery.mtaStsPolicies?.() ?? [];
+      return c.json({
+        policies: policies.map((entry) => ({
+          domain: entry.domain,
+          id: entry.id,
+          mode: entry.policy.mode,
+          mx: entry.policy.mx,
+          maxAge: entry.policy.maxAge,
+          fetchedAt: entry.fetchedAt,
+          expiresAt: entry.expiresAt,
+        })),
+      });
     });
 }

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
 import { openFixture, READ_TOKEN } from "./_test_fixture.ts";
+import { CachingResolver } from "../dns/mod.ts";
+import { FakeDnsBackend } from "../dns/testing.ts";
+import { MtaStsPolicies } from "../mta_sts/mod.ts";
+import { FakePolicyFetcher } from "../mta_sts/testing.ts";
 
 Deno.test("PUT, GET and DELETE /v1/delivery/rate-limits/:domain change the RateLimiter", async () => {
   await using fixture = await openFixture();
@@ -63,4 +67,33 @@ Deno.test("POST /v1/delivery/process wakes the engine", async () => {
   assert.equal(response.status, 202);
   assert.deepEqual(await response.json(), { woken: true });
   assert.equal(fixture.wakes(), 1);
+});
+
+Deno.test("GET /v1/delivery/mta-sts lists the cached MTA-STS policies", async () => {
+  await using fixture = await openFixture();
+  const empty = await fixture.call("/v1/delivery/mta-sts", { token: READ_TOKEN });
+  assert.deepEqual(await empty.json(), { policies: [] });
+  const dns = new CachingResolver(
+    new FakeDnsBackend().txt("_mta-sts.example.org", ["v=STSv1; id=20240101"]),
+    { clock: fixture.clock },
+  );
+  const fetcher = new FakePolicyFetcher()
+    .policy("example.org", { mode: "enforce", mx: ["mx.example.org"], maxAge: 86400 });
+  const policies = new MtaStsPolicies({ dns, fetcher, clock: fixture.clock });
+  await policies.policyFor("example.org");
+  fixture.deps.delivery.mtaStsPolicies = () => policies.entries();
+  const response = await fixture.call("/v1/delivery/mta-sts", { token: READ_TOKEN });
+  assert.equal(response.status, 200);
+  const now = fixture.clock.now();
+  assert.deepEqual(await response.json(), {
+    policies: [{
+      domain: "example.org",
+      id: "20240101",
+      mode: "enforce",
+      mx: ["mx.example.org"],
+      maxAge: 86400,
+      fetchedAt: now,
+      expiresAt: now + 86_400_000,
+    }],
+  });
 });

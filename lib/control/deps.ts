@@ -15,6 +15,7 @@ import type {
 import type { CircuitBreakers, PoolStats, RateLimiter } from "../delivery/mod.ts";
 import type { HostSnapshot } from "../delivery/mod.ts";
 import type { CachingResolver } from "../dns/mod.ts";
+import type { CachedPolicy } from "../mta_sts/mod.ts";
 import type { QueuedMessage, QueueStore } from "../queue/mod.ts";
 import type { ConnectionSnapshot } from "../server/mod.ts";
 import type { MessageSigning } from "../dkim/mod.ts";
@@ -40,6 +41,8 @@ export interface ControlDelivery {
   poolStats(): PoolStats;
   /** Per-host connection windows. */
   hosts(): HostSnapshot[];
+  /** Cached MTA-STS policies that have not expired; absent: none are kept. */
+  mtaStsPolicies?(): readonly CachedPolicy[];
   /**
    * Bounces the undelivered recipients of a message to its sender with `reason`;
    * whether a bounce was queued (never for a null sender).

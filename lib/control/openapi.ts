@@ -155,6 +155,12 @@ export const OPERATIONS: readonly Operation[] = [
   },
   { method: "get", path: "/v1/delivery/breakers", summary: "Circuit breakers", scope: "read" },
   {
+    method: "get",
+    path: "/v1/delivery/mta-sts",
+    summary: "Cached MTA-STS policies of recipient domains",
+    scope: "read",
+  },
+  {
     method: "post",
     path: "/v1/delivery/breakers/:key/reset",
     summary: "Close a circuit breaker",

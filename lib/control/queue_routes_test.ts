@@ -261,7 +261,7 @@ Deno.test("POST /v1/queue/:id/hold retries when the record changes under it", as
   assert.equal(response.status, 200);
   const stored = (await fixture.queue.get(id))!;
   assert.equal(stored.state, "held");
-  assert.equal(stored.priority, 2);
+  assert.equal(stored.priority, 5 + 2); // the default priority, changed twice under it
 });
 
 Deno.test("POST /v1/queue/hold with dry_run counts matches and changes nothing", async () => {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { formatRate } from "../config/mod.ts";
 import type { CircuitSnapshot, RateBucketSnapshot } from "../delivery/mod.ts";
 import type { QueuedMessage, StoredReply } from "../queue/mod.ts";
 
@@ -82,7 +83,7 @@ export function explainMessage(message: QueuedMessage, view: DeliveryView): Wait
     return {
       reason: "rate-limited",
       domain: limited.key,
-      sentence: `Rate limited: ${limited.key} allows ${limited.ratePerSecond}/s (burst ` +
+      sentence: `Rate limited: ${limited.key} allows ${formatRate(limited.ratePerSecond)} (burst ` +
         `${limited.burst}); next attempt at ${at(message.nextAttemptAt)}.`,
       nextAttemptAt: message.nextAttemptAt,
     };
@@ -102,10 +103,14 @@ function waitingOrDue(
   }
   const when = new Date(message.nextAttemptAt).toISOString();
   const reply = last === undefined ? "" : ` after "${last.code} ${last.text}"`;
-  if (last !== undefined && /\btls\b|starttls/i.test(last.text)) {
+  if (last !== undefined && /\btls\b|starttls|mta-sts/i.test(last.text)) {
+    // lib/delivery's stsDeferral(): "MTA-STS policy of <domain> not met (TLS policy unmet): …"
+    const sts = /mta-sts/i.test(last.text)
+      ? ": the recipient domain's MTA-STS policy needs verified TLS to a listed MX host"
+      : "";
     return {
       reason: "tls-policy",
-      sentence: `The TLS policy is not met${reply}; next attempt at ${when}.`,
+      sentence: `TLS policy unmet${sts}${reply}; next attempt at ${when}.`,
       nextAttemptAt: message.nextAttemptAt,
       lastReply: last,
     };

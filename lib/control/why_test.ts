@@ -49,6 +49,16 @@ Deno.test("explainMessage() names each reason a message waits", () => {
   assert.equal(waiting.lastReply?.code, 451);
   const tls = explainMessage(message(deferred("tls-unavailable: STARTTLS not offered")), view);
   assert.equal(tls.reason, "tls-policy");
+  assert.match(tls.sentence, /^TLS policy unmet after "451 tls-unavailable/);
+});
+
+Deno.test("explainMessage() says TLS policy unmet after an MTA-STS deferral", () => {
+  const text = "MTA-STS policy of example.org not met (TLS policy unmet): All next hops failed: " +
+    "mx.example.org[192.0.2.1]:25: tls-unavailable: The server does not offer STARTTLS";
+  const why = explainMessage(message(deferred(text)), view);
+  assert.equal(why.reason, "tls-policy");
+  assert.match(why.sentence, /^TLS policy unmet: the recipient domain's MTA-STS policy needs/);
+  assert.equal(why.nextAttemptAt, NOW + 60_000);
 });
 
 Deno.test("explainMessage() reports an open breaker or an empty rate bucket for the message's domain", () => {
@@ -72,6 +82,9 @@ Deno.test("explainMessage() reports an open breaker or an empty rate bucket for 
   const limited = explainMessage(message(deferred("x")), { ...view, limits: [empty] });
   assert.equal(limited.reason, "rate-limited");
   assert.match(limited.sentence, /2\/s/);
+  const hourly = { ...empty, ratePerSecond: 1 / 3600 };
+  const slow = explainMessage(message(deferred("x")), { ...view, limits: [hourly] });
+  assert.match(slow.sentence, /^Rate limited: example\.org allows 1\/h \(burst 1\)/);
 });
 
 Deno.test("GET /v1/queue/:id/why answers with a sentence and fields, 404 for an unknown id", async () => {

@@ -85,7 +85,14 @@ export class ClientSocket {
       });
       socket.once("error", reject);
     });
-    return { version: socket.getProtocol() ?? "unknown", cipher: socket.getCipher()?.name ?? "" };
+    // node:tls checks chain and name (checkServerIdentity) even when it does not reject.
+    const verifyError = socket.authorizationError;
+    return {
+      version: socket.getProtocol() ?? "unknown",
+      cipher: socket.getCipher()?.name ?? "",
+      verified: socket.authorized,
+      ...(verifyError ? { verifyError: String(verifyError) } : {}),
+    };
   }
 
   /** Closes the connection; pending reads resolve `null`, pending writes reject. */

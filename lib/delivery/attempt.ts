@@ -45,6 +45,22 @@ export interface AttemptPolicy {
   readonly interrupted?: AbortSignal;
   /** What spans may record (`[observe.tracing]`). @default {{ includeAddresses: false }} */
   readonly tracing?: () => TracingOptions;
+  /**
+   * Told what an attempt decided for each recipient it tried (delivered, deferred, failed),
+   * with the message as leased, before the record is updated (for `onDeliveryResult` hooks).
+   * Awaited; a failure is logged and does not change the delivery.
+   */
+  readonly onResults?: (message: QueuedMessage, results: RecipientResult[]) => Promise<void>;
+}
+
+/** The outcome of one recipient in one attempt, as {@linkcode AttemptPolicy.onResults} gets it. */
+export interface RecipientResult {
+  readonly recipient: string;
+  readonly status: "delivered" | "deferred" | "failed";
+  /** The reply that decided it (the receiving server's, or a local reason). */
+  readonly reply?: { readonly code: number; readonly enhanced?: string; readonly text: string };
+  /** The recipient's attempt number, from 1. */
+  readonly attempt: number;
 }
 
 /** Per-recipient result of this attempt; `undefined` means "not tried now" (rescheduled). */
@@ -166,16 +182,31 @@ export class MessageAttempt {
     });
   }
 
+  async #report(message: QueuedMessage, results: RecipientResult[]): Promise<void> {
+    try {
+      await this.#policy.onResults?.(message, results);
+    } catch (error) {
+      logger.error("Cannot report the results of message {message_id}: {error}", {
+        message_id: message.id,
+        error,
+      });
+    }
+  }
+
   async #record(message: QueuedMessage, results: Results): Promise<void> {
     const now = this.#policy.now();
-    const attempts = message.attempts + 1;
+    // Waiting for a token, an open breaker or the end of a shutdown is not an attempt: it neither
+    // shows as one nor moves the retry schedule on.
+    const tried = [...results.values()].some((result) => result.kind !== "postponed");
+    const attempts = tried ? message.attempts + 1 : message.attempts;
     const retryAt = nextAttemptAt({
-      attempts,
+      attempts: message.attempts + 1,
       now,
       schedule: [...this.#policy.retrySchedule],
       random: this.#policy.random,
     });
     const newlyFailed: RecipientState[] = [];
+    const reported: RecipientResult[] = [];
     const recipients = message.recipients.map((recipient) => {
       const result = results.get(recipient.address);
       if (result === undefined) return recipient;
@@ -186,8 +217,10 @@ export class MessageAttempt {
       }
       logResult(message.id, next, result);
       this.#publish(message.id, next, result, now);
+      if (result.kind !== "postponed") reported.push(recipientResult(next));
       return next;
     });
+    if (reported.length > 0) await this.#report(message, reported);
     if (newlyFailed.length > 0) await this.#services.bounces.bounce(message, newlyFailed);
     const open = recipients.filter((r) => r.status === "pending" || r.status === "deferred");
     if (open.length === 0) {
@@ -202,6 +235,17 @@ export class MessageAttempt {
       });
     }
   }
+}
+
+/** A recorded recipient as {@linkcode AttemptPolicy.onResults} gets it. */
+function recipientResult(recipient: RecipientState): RecipientResult {
+  const reply = recipient.lastReply;
+  return {
+    recipient: recipient.address,
+    status: recipient.status === "pending" ? "deferred" : recipient.status,
+    ...(reply ? { reply: { code: reply.code, enhanced: reply.enhanced, text: reply.text } } : {}),
+    attempt: recipient.attempts,
+  };
 }
 
 /** What {@linkcode MessageAttempt} publishes about a result besides the recipient's state. */

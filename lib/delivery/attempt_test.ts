@@ -88,3 +88,62 @@ Deno.test("MessageAttempt.run() interrupted mid-delivery keeps confirmed recipie
   assert.equal(second.status, "pending", "not deferred: the cut is not the receiver's answer");
   assert.equal(second.attempts, 0);
 });
+
+Deno.test("MessageAttempt.run() postponed by the rate limit counts no attempt, so a later 4xx waits the first retry step", async () => {
+  const clock = new ManualClock();
+  await using queue = openMemoryQueue({ clock });
+  const id = await spoolMessage(queue, new TextEncoder().encode("Subject: x\r\n\r\nbody\r\n"), {
+    envelope: envelope({ recipients: ["a@later.test"] }),
+  });
+  const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = closed.addr.port;
+  closed.close();
+  const limiter = new RateLimiter({ clock, defaults: { ratePerSecond: 1, burst: 1 } });
+  assert.deepEqual(limiter.take("later.test"), { allowed: true }, "another message took the token");
+  const pool = new ConnectionPool<SmtpClientConnection>({ reuse: false });
+  const hosts = new HostLimiter({ max: 10 });
+  const routes = new RouteResolver(new CachingResolver(new FakeDnsBackend(), { clock }), {
+    routes: [{
+      domains: ["later.test"],
+      kind: "smtp",
+      to: `127.0.0.1:${port}`,
+      tls: "disabled",
+      verifyCertificates: false,
+    }],
+    allowPrivateDestinations: false,
+  });
+  const sender = new DestinationSender(queue, {
+    heloName: "mx.empath.test",
+    hostname: "mx.empath.test",
+    policyFor: () => POLICY,
+    timeouts: {},
+  }, { pool, hostLimiter: () => hosts });
+  const attempt = new MessageAttempt({
+    queue,
+    routes,
+    sender,
+    traffic: { limiter, breakers: new CircuitBreakers({ clock, threshold: 5 }) },
+    bounces: new BounceSender(queue, { hostname: "mx.empath.test", now: () => clock.now() }),
+  }, { retrySchedule: [60_000, 3_600_000], now: () => clock.now(), random: () => 0.5 });
+  const run = async () => {
+    const message = (await queue.get(id))!;
+    const leased = { ...message, lease: { owner: "test", until: clock.now() + 600_000 } };
+    assert.ok(await queue.update(leased));
+    await attempt.run({ ...leased, revision: message.revision + 1 });
+    return (await queue.get(id))!;
+  };
+
+  const postponed = await run();
+  assert.equal(postponed.attempts, 0, "waiting for a token is not an attempt");
+  assert.equal(postponed.nextAttemptAt, clock.now() + 1000, "due when the next token is");
+  assert.deepEqual(
+    postponed.recipients.map((r) => [r.status, r.attempts]),
+    [["pending", 0]],
+  );
+  clock.advance(1000);
+  const deferred = await run();
+  await pool.close();
+  assert.equal(deferred.attempts, 1);
+  assert.deepEqual(deferred.recipients.map((r) => [r.status, r.attempts]), [["deferred", 1]]);
+  assert.equal(deferred.nextAttemptAt, clock.now() + 60_000, "the first step of the schedule");
+});

@@ -14,6 +14,13 @@ import {
 } from "./smtp_client.ts";
 import { getLogger } from "../observe/mod.ts";
 import { traceConnect, traceTransaction } from "./_client_trace.ts";
+import {
+  checkDeliveredTls,
+  type MtaStsReporter,
+  reportTlsRefused,
+  stsConnectionSettings,
+  stsDeferral,
+} from "./mta_sts.ts";
 
 const logger = getLogger(["empath", "delivery"]);
 
@@ -34,6 +41,10 @@ export interface SenderSettings {
   readonly timeouts: Partial<SmtpClientTimeouts>;
   /** Extra CA certificates to trust (tests, private PKI). */
   readonly caCerts?: readonly string[];
+  /** The trust store for MX certificates under an MTA-STS policy; absent: default roots. */
+  readonly mtaStsCaCerts?: readonly string[];
+  /** Where MTA-STS policy failures are reported. @default {() => {}} */
+  readonly reportMtaSts?: MtaStsReporter;
   /**
    * How long a message may wait for a connection slot when every next hop is
    * at its connection limit, before it is deferred. @default {30000}
@@ -64,6 +75,12 @@ interface SmtpJob {
 
 /** A hop whose connection limit is reached. */
 const HOST_BUSY = Symbol("host-busy");
+
+/** Why a hop gave no transaction result; `tls` when STARTTLS was missing or failed. */
+interface HopFailure {
+  readonly reason: string;
+  readonly tls: boolean;
+}
 
 /**
  * Delivers one message to the recipients of one domain at a resolved
@@ -113,7 +130,11 @@ export class DestinationSender {
           reason: destination.reason,
         });
       case "deferred":
-        return all(recipients, { kind: "deferred", reason: destination.reason });
+        return all(recipients, {
+          kind: "deferred",
+          reason: destination.reason,
+          ...(destination.reply === undefined ? {} : { reply: destination.reply }),
+        });
       case "maildir":
         return await this.#maildir(destination.root, message, recipients);
       case "smtp":
@@ -141,22 +162,37 @@ export class DestinationSender {
     const reasons: string[] = [];
     const busy: NextHop[] = [];
     const job = { destination, message, recipients, domain };
+    let tlsFailed = false;
+    const failed = (hop: NextHop, failure: HopFailure | typeof HOST_BUSY) => {
+      const why = failure === HOST_BUSY ? "host connection limit reached" : failure.reason;
+      reasons.push(`${hop.name}[${hop.address}]:${hop.port}: ${why}`);
+      if (failure === HOST_BUSY || !failure.tls || destination.mtaSts === undefined) return;
+      tlsFailed = true;
+      reportTlsRefused(destination.mtaSts, hop.name, failure.reason, this.#reportMtaSts);
+    };
     // RFC 5321 §5.1 order; a hop at its connection limit is skipped at first,
     // and waited for only when no other hop gave a result.
     for (const hop of destination.hops) {
       const result = await this.#tryHop(hop, job, 0);
       if (result instanceof Map) return result;
       if (result === HOST_BUSY) busy.push(hop);
-      else reasons.push(`${hop.name}[${hop.address}]:${hop.port}: ${result}`);
+      else failed(hop, result);
     }
     for (const [index, hop] of busy.entries()) {
       const result = await this.#tryHop(hop, job, index === 0 ? this.#hostWaitMs : 0);
       if (result instanceof Map) return result;
-      const why = result === HOST_BUSY ? "host connection limit reached" : result;
-      reasons.push(`${hop.name}[${hop.address}]:${hop.port}: ${why}`);
+      failed(hop, result);
     }
     const reason = `All next hops failed: ${reasons.join("; ") || "none"}`;
+    // RFC 8461 §5: under an enforced policy, no verified TLS means no delivery now.
+    if (tlsFailed && destination.mtaSts?.mode === "enforce") {
+      return all(recipients, stsDeferral(domain, reason));
+    }
     return all(recipients, { kind: "deferred", reason });
+  }
+
+  get #reportMtaSts(): MtaStsReporter {
+    return this.#settings.reportMtaSts ?? (() => {});
   }
 
   /** Delivers through one hop; returns outcomes, or why the next hop should be tried. */
@@ -164,7 +200,7 @@ export class DestinationSender {
     hop: NextHop,
     job: SmtpJob,
     waitMs: number,
-  ): Promise<Outcomes | string | typeof HOST_BUSY> {
+  ): Promise<Outcomes | HopFailure | typeof HOST_BUSY> {
     const max = this.#settings.policyFor(job.domain).maxConnectionsPerHost;
     if (!await this.#hosts.acquire(hop.address, max, waitMs)) return HOST_BUSY;
     const attempt = { outcome: "neutral" as HostOutcome };
@@ -180,7 +216,7 @@ export class DestinationSender {
     hop: NextHop,
     job: SmtpJob,
     attempt: { outcome: HostOutcome },
-  ): Promise<Outcomes | string> {
+  ): Promise<Outcomes | HopFailure> {
     const options = this.#connectionOptions(hop, job);
     const key = poolKey({
       ...options,
@@ -211,6 +247,10 @@ export class DestinationSender {
           tls: result.tls ? `${result.tls.version} ${result.tls.cipher}` : "plaintext",
           reused,
         });
+        const requirement = job.destination.mtaSts;
+        if (requirement?.mode === "testing") {
+          checkDeliveredTls(requirement, hop.name, result.tls, this.#reportMtaSts);
+        }
         await this.#pool.give(key, connection);
         const outcomes: Outcomes = new Map(
           result.recipients.map(({ address, reply }) => [address, {
@@ -241,15 +281,18 @@ export class DestinationSender {
     const { destination, domain } = job;
     const policy = this.#settings.policyFor(domain);
     const route = destination.route;
+    const tls = stsConnectionSettings(destination.mtaSts, {
+      tls: route?.tls ?? (destination.lmtp ? "disabled" : policy.tls),
+      verifyCertificates: route?.verifyCertificates ?? policy.verifyCertificates,
+      caCerts: this.#settings.caCerts,
+    }, this.#settings.mtaStsCaCerts);
     return {
       host: hop.address,
       port: hop.port,
       unixPath: hop.path,
       servername: hop.name,
       heloName: this.#settings.heloName,
-      tls: route?.tls ?? (destination.lmtp ? "disabled" : policy.tls),
-      verifyCertificates: route?.verifyCertificates ?? policy.verifyCertificates,
-      caCerts: this.#settings.caCerts,
+      ...tls,
       auth: route?.auth,
       lmtp: destination.lmtp,
       timeouts: this.#settings.timeouts,
@@ -276,9 +319,12 @@ function congestion(failure: { kind: string; reply?: { code: number } }): boolea
 
 function describe(
   failure: { kind: string; reason: string; reply?: { code: number; lines: string[] } },
-) {
+): HopFailure {
   const reply = failure.reply ? ` (${failure.reply.code} ${failure.reply.lines.join(" ")})` : "";
-  return `${failure.kind}: ${failure.reason}${reply}`;
+  return {
+    reason: `${failure.kind}: ${failure.reason}${reply}`,
+    tls: failure.kind === "tls-unavailable",
+  };
 }
 
 function needsSmtputf8(message: QueuedMessage, recipients: string[]): boolean {

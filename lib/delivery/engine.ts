@@ -1,8 +1,9 @@
 import type { Config, DomainPolicy } from "../config/mod.ts";
 import type { DnsResolver } from "../dns/mod.ts";
+import type { CachedPolicy } from "../mta_sts/mod.ts";
 import { type DeliveryMetrics, getLogger, type MailEvents } from "../observe/mod.ts";
 import type { QueuedMessage, QueueStore } from "../queue/mod.ts";
-import { MessageAttempt } from "./attempt.ts";
+import { type AttemptPolicy, MessageAttempt } from "./attempt.ts";
 import { BounceSender } from "./bounce.ts";
 import { CircuitBreakers } from "./circuit_breaker.ts";
 import { ConnectionPool, type ConnectionPoolOptions, type PoolStats } from "./connection_pool.ts";
@@ -10,8 +11,11 @@ import { DestinationSender } from "./destination_sender.ts";
 import { HostLimiter, type HostSnapshot } from "./host_limiter.ts";
 import { RateLimiter } from "./rate_limiter.ts";
 import { RouteResolver } from "./route.ts";
+import { type MtaStsPolicySource, mtaStsReporter, stsTrustStore } from "./mta_sts.ts";
 import { Scheduler } from "./scheduler.ts";
 import type { SmtpClientConnection } from "./smtp_client.ts";
+
+export type { RecipientResult } from "./attempt.ts";
 
 const logger = getLogger(["empath", "delivery"]);
 
@@ -35,6 +39,18 @@ export interface DeliveryDeps {
    * limits); `{ reuse: false }` opens a connection per message. @default {{}}
    */
   readonly connectionPool?: ConnectionPoolOptions;
+  /**
+   * MTA-STS policies (RFC 8461), applied to MX deliveries while
+   * `[delivery.mta_sts] enabled` is true; absent: never applied.
+   */
+  readonly mtaSts?: {
+    /** The policy cache (an `MtaStsPolicies` fits). */
+    readonly policies: MtaStsPolicySource & { entries(): CachedPolicy[] };
+    /** PEM CAs trusted besides the default roots for MX certificates under a policy. */
+    readonly caCerts?: readonly string[];
+  };
+  /** Told each attempt's per-recipient results (the `onDeliveryResult` hooks). */
+  readonly onResults?: AttemptPolicy["onResults"];
 }
 
 /** A running delivery engine. */
@@ -59,14 +75,17 @@ export interface DeliveryEngine {
   readonly inFlight: number;
   /**
    * Applies a reloaded configuration: routes, per-domain policies (TLS, rate
-   * limits) and the default rate. Concurrency, timeouts, breaker settings and
-   * lease time keep their start-up values until a restart.
+   * limits), the default rate and whether MTA-STS applies. Concurrency,
+   * timeouts, breaker settings, lease time and the other MTA-STS settings keep
+   * their start-up values until a restart.
    */
   reconfigure(config: Config): void;
   /** Connection reuse counters (hits, misses, idle connections), for metrics. */
   poolStats(): PoolStats;
   /** Per-host connection windows (slow start), for metrics and the control API. */
   hosts(): HostSnapshot[];
+  /** The cached MTA-STS policies that have not expired, for the control API. */
+  mtaStsPolicies(): CachedPolicy[];
   /**
    * Bounces the recipients of `message` not yet delivered or failed to its
    * sender, with `reason` (an operator deletes the message).
@@ -117,8 +136,14 @@ export function createDeliveryEngine(config: Config, deps: DeliveryDeps): Delive
     routes: config.routes,
     allowPrivateDestinations: config.delivery.allowPrivateDestinations,
     mxPort: config.delivery.port,
+    mtaSts: config.delivery.mtaSts.enabled,
   });
-  const routes = new RouteResolver(deps.dns, routeOptions(config));
+  const reportMtaSts = mtaStsReporter(deps.metrics);
+  const routes = new RouteResolver(
+    deps.dns,
+    routeOptions(config),
+    deps.mtaSts && { policies: deps.mtaSts.policies, report: reportMtaSts },
+  );
   // Aborted when a stop's grace period runs out: cuts connections and waits.
   const interruption = new AbortController();
   const bounces = new BounceSender(deps.queue, {
@@ -146,6 +171,8 @@ export function createDeliveryEngine(config: Config, deps: DeliveryDeps): Delive
       policyFor: (domain) => policyFor(current, domain),
       timeouts: delivery.timeouts,
       caCerts: deps.caCerts,
+      mtaStsCaCerts: stsTrustStore(deps.mtaSts?.caCerts),
+      reportMtaSts,
       signal: interruption.signal,
     }, { pool, hostLimiter }),
     traffic: { limiter, breakers },
@@ -158,6 +185,7 @@ export function createDeliveryEngine(config: Config, deps: DeliveryDeps): Delive
     metrics: deps.metrics,
     interrupted: interruption.signal,
     tracing: () => current.observe.tracing,
+    onResults: deps.onResults,
   });
   const running = new Scheduler(deps.queue, (message) => attempt.run(message), {
     concurrency: delivery.concurrency,
@@ -205,6 +233,7 @@ export function createDeliveryEngine(config: Config, deps: DeliveryDeps): Delive
     },
     poolStats: () => pool.stats(),
     hosts: () => [...hostLimiters.values()].flatMap((limiter) => limiter.snapshot()),
+    mtaStsPolicies: () => deps.mtaSts?.policies.entries() ?? [],
     bounceUndelivered: (message, reason) => bounces.bounceUndelivered(message, reason),
   };
 }

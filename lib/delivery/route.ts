@@ -2,6 +2,12 @@ import { parseHostPort } from "../config/mod.ts";
 import type { DnsResolver, MxHost } from "../dns/mod.ts";
 import type { Reply, TlsPolicy } from "../smtp/mod.ts";
 import { isPrivateOrLoopback } from "./private_address.ts";
+import {
+  type MtaStsPolicySource,
+  type MtaStsReporter,
+  type MtaStsRequirement,
+  screenMxHosts,
+} from "./mta_sts.ts";
 
 const UNIX_PREFIX = "unix:";
 
@@ -37,9 +43,11 @@ export type Destination =
     readonly hops: readonly NextHop[];
     readonly lmtp: boolean;
     readonly route?: Extract<StaticRoute, { kind: "smtp" }>;
+    /** The recipient domain's MTA-STS policy (RFC 8461), for MX deliveries under one. */
+    readonly mtaSts?: MtaStsRequirement;
   }
   | { readonly kind: "failed"; readonly reply: Reply; readonly reason: string }
-  | { readonly kind: "deferred"; readonly reason: string };
+  | { readonly kind: "deferred"; readonly reason: string; readonly reply?: Reply };
 
 /** Options of a {@link RouteResolver}. */
 export interface RouteResolverOptions {
@@ -48,6 +56,14 @@ export interface RouteResolverOptions {
   readonly allowPrivateDestinations: boolean;
   /** Port of MX hosts and domain literals. @default {25} */
   readonly mxPort?: number;
+  /** Apply MTA-STS policies to MX deliveries (needs the policies in the constructor). @default {false} */
+  readonly mtaSts?: boolean;
+}
+
+/** Where a {@link RouteResolver} finds MTA-STS policies and reports their failures. */
+export interface RouteMtaSts {
+  readonly policies: MtaStsPolicySource;
+  readonly report: MtaStsReporter;
 }
 
 /**
@@ -59,6 +75,11 @@ export interface RouteResolverOptions {
  * a route names them or they are explicitly allowed, so a hostile MX record
  * cannot make Empath relay into an internal network.
  *
+ * MX deliveries (not routes, not domain literals) follow the domain's MTA-STS
+ * policy when enabled (RFC 8461 §5): under `enforce` only MX hosts matching
+ * its patterns are kept (none: deferred with `4.7.5`), and the destination
+ * carries the requirement so the sender insists on verified TLS.
+ *
  * @example
  * ```ts ignore
  * const routes = new RouteResolver(resolver, { routes: [], allowPrivateDestinations: false });
@@ -67,11 +88,18 @@ export interface RouteResolverOptions {
  */
 export class RouteResolver {
   readonly #dns: DnsResolver;
+  readonly #mtaSts: RouteMtaSts | undefined;
   #options: RouteResolverOptions;
 
-  constructor(dns: DnsResolver, options: RouteResolverOptions) {
+  /**
+   * @param dns MX and address lookups.
+   * @param options Routes and MX settings (plain data, replaced on reload).
+   * @param mtaSts MTA-STS policies, used while `options.mtaSts` is true.
+   */
+  constructor(dns: DnsResolver, options: RouteResolverOptions, mtaSts?: RouteMtaSts) {
     this.#dns = dns;
     this.#options = options;
+    this.#mtaSts = mtaSts;
   }
 
   /** Replaces the routing options (configuration reload); lookups in progress finish with the old ones. */
@@ -131,8 +159,22 @@ export class RouteResolver {
         return { kind: "deferred", reason: `DNS lookup for ${domain} failed: ${mx.reason}` };
       case "mx":
       case "implicit":
-        return await this.#mxHops(domain, mx.hosts, signal);
+        return await this.#underPolicy(domain, mx.hosts, signal);
     }
+  }
+
+  /** The MX hops, screened by the domain's MTA-STS policy when it has one (RFC 8461 §5). */
+  async #underPolicy(domain: string, hosts: MxHost[], signal?: AbortSignal) {
+    const sts = this.#options.mtaSts ? this.#mtaSts : undefined;
+    const entry = await sts?.policies.policyFor(domain, signal);
+    if (sts === undefined || entry === undefined || entry.policy.mode === "none") {
+      return await this.#mxHops(domain, hosts, signal);
+    }
+    const screened = screenMxHosts(entry, hosts, sts.report);
+    if (screened.kind === "deferred") return screened;
+    const destination = await this.#mxHops(domain, screened.hosts, signal);
+    if (destination.kind !== "smtp") return destination;
+    return { ...destination, mtaSts: screened.requirement };
   }
 
   async #mxHops(domain: string, hosts: readonly MxHost[], signal?: AbortSignal) {

@@ -105,6 +105,26 @@ Deno.test({
 });
 
 Deno.test({
+  name: "SmtpClientConnection reports whether the certificate verified when any is accepted",
+  ignore: NO_PYTHON,
+  async fn() {
+    const certs = await testCertificates();
+    await using peer = await startAiosmtpd({ tls: { cert: certs.cert, key: certs.key } });
+    const cases: [Partial<SmtpClientOptions>, boolean, RegExp | undefined][] = [
+      [{ servername: "localhost", caCerts: [certs.caPem] }, true, undefined],
+      [{ servername: "mx.other.test", caCerts: [certs.caPem] }, false, /ALTNAME/],
+      [{ servername: "localhost" }, false, /VERIFY|SIGNATURE|ISSUER/],
+    ];
+    for (const [extra, verified, error] of cases) {
+      await using connection = await connect(options(peer.port, extra));
+      assert.equal(connection.tls?.verified, verified, JSON.stringify(extra));
+      if (error) assert.match(connection.tls?.verifyError ?? "", error);
+      else assert.equal(connection.tls?.verifyError, undefined);
+    }
+  },
+});
+
+Deno.test({
   name: "openSmtpConnection() fails with tls-unavailable when the certificate does not verify",
   ignore: NO_PYTHON,
   async fn() {

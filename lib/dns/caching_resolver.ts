@@ -11,6 +11,8 @@ import type {
   DnsResolver,
   MxResult,
   ResolveOptions,
+  TxtResolver,
+  TxtResult,
 } from "./types.ts";
 
 /** Options of {@linkcode CachingResolver}. */
@@ -68,7 +70,7 @@ export interface CachingResolverOptions {
  * });
  * ```
  */
-export class CachingResolver implements DnsResolver {
+export class CachingResolver implements DnsResolver, TxtResolver {
   readonly #answers: AnswerCache;
   readonly #random: () => number;
 
@@ -117,6 +119,24 @@ export class CachingResolver implements DnsResolver {
     const name = normalizeName(host);
     if (name === undefined) return { kind: "nxdomain" };
     return await traceLookup(name, "A/AAAA", () => this.#addresses(name, options.signal));
+  }
+
+  /** {@inheritDoc TxtResolver.resolveTxt} */
+  async resolveTxt(name: string, options: ResolveOptions = {}): Promise<TxtResult> {
+    const normalized = normalizeName(name);
+    if (normalized === undefined) return { kind: "none" };
+    return await traceLookup(normalized, "TXT", async (): Promise<TxtResult> => {
+      const answer = await this.#answers.query(normalized, "TXT", options.signal);
+      switch (answer.kind) {
+        case "records":
+          return { kind: "txt", texts: answer.records.filter((r) => typeof r === "string") };
+        case "nxdomain":
+        case "no-records":
+          return { kind: "none" };
+        case "temporary-failure":
+          return answer;
+      }
+    });
   }
 
   async #addresses(name: string, signal?: AbortSignal): Promise<AddressResult> {

@@ -170,3 +170,26 @@ Deno.test("CachingResolver turns a rejecting backend into a temporary failure", 
     reason: "Error: socket closed",
   });
 });
+
+Deno.test("CachingResolver.resolveTxt() caches TXT answers like the others and never a failure", async () => {
+  const { backend, clock, resolver } = setup({ positiveTtlMs: 10_000 });
+  backend.txt("_mta-sts.example.org", ["v=STSv1; id=1", "other"]);
+  backend.set("_mta-sts.slow.example", "TXT", { kind: "temporary-failure", reason: "timed out" });
+  const expected = { kind: "txt", texts: ["v=STSv1; id=1", "other"] };
+  assert.deepEqual(await resolver.resolveTxt("_MTA-STS.example.org."), expected);
+  assert.deepEqual(await resolver.resolveTxt("_mta-sts.example.org"), expected);
+  assert.deepEqual(await resolver.resolveTxt("_mta-sts.missing.example"), { kind: "none" });
+  assert.deepEqual(await resolver.resolveTxt("not a name"), { kind: "none" });
+  assert.deepEqual(await resolver.resolveTxt("_mta-sts.slow.example"), {
+    kind: "temporary-failure",
+    reason: "timed out",
+  });
+  assert.deepEqual(backend.queries, [
+    "TXT _mta-sts.example.org",
+    "TXT _mta-sts.missing.example",
+    "TXT _mta-sts.slow.example",
+  ]);
+  clock.advance(10_000);
+  await resolver.resolveTxt("_mta-sts.example.org");
+  assert.equal(backend.queries.length, 4);
+});

@@ -1,5 +1,5 @@
 import type { NameServer } from "./name_server.ts";
-import type { DnsAnswer, DnsBackend, DnsRecordType } from "./types.ts";
+import type { DnsAnswer, DnsBackend, DnsRecord, DnsRecordType } from "./types.ts";
 
 /** Options of {@linkcode DenoDnsBackend}. */
 export interface DenoDnsBackendOptions {
@@ -13,6 +13,23 @@ export interface DenoDnsBackendOptions {
    * @default {5_000}
    */
   readonly timeoutMs?: number;
+}
+
+/** One `Deno.resolveDns()` call; a TXT record's character-strings are joined. */
+async function resolve(
+  name: string,
+  type: DnsRecordType,
+  options: Deno.ResolveDnsOptions,
+): Promise<DnsRecord[]> {
+  switch (type) {
+    case "MX":
+      return await Deno.resolveDns(name, "MX", options);
+    case "TXT":
+      return (await Deno.resolveDns(name, "TXT", options)).map((strings) => strings.join(""));
+    case "A":
+    case "AAAA":
+      return await Deno.resolveDns(name, type, options);
+  }
 }
 
 /**
@@ -76,9 +93,7 @@ export class DenoDnsBackend implements DnsBackend {
       signal: signal === undefined ? timeout.signal : AbortSignal.any([signal, timeout.signal]),
     };
     try {
-      const records = type === "MX"
-        ? await Deno.resolveDns(`${name}.`, "MX", options)
-        : await Deno.resolveDns(`${name}.`, type, options);
+      const records = await resolve(`${name}.`, type, options);
       return records.length === 0 ? { kind: "no-records" } : { kind: "records", records };
     } catch (error) {
       if (signal?.aborted) throw signal.reason;

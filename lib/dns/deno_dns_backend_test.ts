@@ -77,6 +77,31 @@ Deno.test({
 });
 
 Deno.test({
+  name: "DenoDnsBackend + CachingResolver read TXT records, joining their strings, via dnsmasq",
+  ignore,
+  async fn() {
+    await using dns = await startDnsmasq({
+      txt: [
+        ...RECORDS.txt,
+        // dnsmasq makes "ab,cd" two character-strings of one record.
+        { name: "_mta-sts.two.test", text: "v=STSv1; id=ab,cd" },
+      ],
+    });
+    const backend = new DenoDnsBackend({ nameServer: dns.nameServer, timeoutMs: 2_000 });
+    const resolver = new CachingResolver(backend, { clock: new ManualClock() });
+    assert.deepEqual(await resolver.resolveTxt("TXT.test."), {
+      kind: "txt",
+      texts: ["v=spf1 -all"],
+    });
+    assert.deepEqual(await resolver.resolveTxt("_mta-sts.two.test"), {
+      kind: "txt",
+      texts: ["v=STSv1; id=abcd"],
+    });
+    assert.deepEqual(await resolver.resolveTxt("_mta-sts.missing.test"), { kind: "none" });
+  },
+});
+
+Deno.test({
   name: "DenoDnsBackend returns a temporary failure within timeoutMs when nobody answers",
   async fn() {
     const port = unusedUdpPort();

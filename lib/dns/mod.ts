@@ -1,8 +1,8 @@
 /**
  * Name resolution for delivery: MX lookups with the implicit MX fallback
- * (RFC 5321 §5.1) and null MX (RFC 7505), A/AAAA lookups, a bounded cache with
- * stats and flush for the control API, and the parser for the configured name
- * server.
+ * (RFC 5321 §5.1) and null MX (RFC 7505), A/AAAA lookups, TXT lookups (MTA-STS
+ * discovery, RFC 8461 §3.1), a bounded cache with stats and flush for the
+ * control API, and the parser for the configured name server.
  *
  * Decision: queries go through `Deno.resolveDns()` ({@linkcode DenoDnsBackend}),
  * which handles UDP with TCP fallback and takes a name server

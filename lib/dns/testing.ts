@@ -50,6 +50,11 @@ export class FakeDnsBackend implements DnsBackend {
     return this.set(name, "AAAA", { kind: "records", records: addresses });
   }
 
+  /** Sets TXT records, one text per record. */
+  txt(name: string, texts: string[]): this {
+    return this.set(name, "TXT", { kind: "records", records: texts });
+  }
+
   /** Holds every answer until the returned function is called. */
   pause(): () => void {
     const { promise, resolve } = Promise.withResolvers<void>();

@@ -36,6 +36,20 @@ export type AddressResult =
   | { readonly kind: "nxdomain" }
   | { readonly kind: "temporary-failure"; readonly reason: string };
 
+/**
+ * The TXT records of a name, each record's character-strings joined without
+ * separator (RFC 1035 §3.3.14; RFC 7208 §3.3 joins SPF strings the same way).
+ *
+ * - `txt`: at least one record, in the order the name server gave.
+ * - `none`: the name does not exist or has no TXT records (the backend may not
+ *   tell these apart).
+ * - `temporary-failure`: timeout, server failure, network error.
+ */
+export type TxtResult =
+  | { readonly kind: "txt"; readonly texts: string[] }
+  | { readonly kind: "none" }
+  | { readonly kind: "temporary-failure"; readonly reason: string };
+
 /** Options of one lookup. */
 export interface ResolveOptions {
   /** Cancels the lookup; the returned promise then rejects with the signal's reason. */
@@ -60,10 +74,24 @@ export interface DnsResolver {
   resolveAddresses(host: string, options?: ResolveOptions): Promise<AddressResult>;
 }
 
-/** The record types Empath asks for. */
-export type DnsRecordType = "MX" | "A" | "AAAA";
+/** The port MTA-STS discovery (RFC 8461 §3.1) uses to read TXT records. */
+export interface TxtResolver {
+  /**
+   * The TXT records of `name`.
+   *
+   * @param name A name, any case, with or without a trailing dot; underscores allowed.
+   * @param options Cancellation.
+   */
+  resolveTxt(name: string, options?: ResolveOptions): Promise<TxtResult>;
+}
 
-/** One record of an answer: an MX record, or an address for A and AAAA. */
+/** The record types Empath asks for. */
+export type DnsRecordType = "MX" | "A" | "AAAA" | "TXT";
+
+/**
+ * One record of an answer: an MX record, an address for A and AAAA, or the
+ * joined text of one TXT record.
+ */
 export type DnsRecord = MxHost | string;
 
 /**

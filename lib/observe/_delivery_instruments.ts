@@ -1,5 +1,5 @@
 // The delivery side's instruments: per-recipient results from the MailEvents bus,
-// the rest behind the DeliveryMetrics port.
+// the rest (retries, rate limiting, bounces, MTA-STS failures) behind the DeliveryMetrics port.
 import type { Counter, Histogram, Meter } from "@opentelemetry/api";
 import type { DomainLabels } from "./domain_labels.ts";
 import type { MailEvent, MailEvents } from "./events.ts";
@@ -42,6 +42,7 @@ export class DeliveryInstruments implements DeliveryMetrics {
   readonly #bounces: Counter;
   readonly #rateLimited: Counter;
   readonly #rateDelay: Histogram;
+  readonly #mtaStsFailures: Counter;
 
   constructor(meter: Meter, domains: DomainLabels) {
     this.#domains = domains;
@@ -64,6 +65,10 @@ export class DeliveryInstruments implements DeliveryMetrics {
     this.#rateDelay = meter.createHistogram("empath_delivery_rate_limit_delay_seconds", {
       description: "How long the rate limit postponed a delivery",
       advice: { explicitBucketBoundaries: RATE_DELAY_BUCKETS },
+    });
+    this.#mtaStsFailures = meter.createCounter("empath_delivery_mta_sts_failures_total", {
+      description: "Deliveries that fell short of the domain's MTA-STS policy, by domain, " +
+        "mode (enforce: deferred; testing: delivered anyway) and failure",
     });
     this.#bounces.add(0);
   }
@@ -96,5 +101,9 @@ export class DeliveryInstruments implements DeliveryMetrics {
 
   bounceQueued(): void {
     this.#bounces.add(1);
+  }
+
+  mtaStsFailure(domain: string, mode: string, failure: string): void {
+    this.#mtaStsFailures.add(1, { domain: this.#domains.label(domain), mode, failure });
   }
 }

@@ -38,6 +38,12 @@ export interface DeliveryMetrics {
   rateLimited(domain: string, delayMs: number): void;
   /** A bounce (RFC 3464 delivery status notification) was queued. */
   bounceQueued(): void;
+  /**
+   * A delivery to `domain` fell short of its MTA-STS policy (RFC 8461): `mode` is `"enforce"`
+   * (the recipients were deferred) or `"testing"` (delivered anyway); `failure` is one of a fixed
+   * few (`"mx-mismatch"`, `"starttls"`, `"certificate"`).
+   */
+  mtaStsFailure(domain: string, mode: string, failure: string): void;
 }
 
 /** What the control API reports. */

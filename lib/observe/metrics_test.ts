@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { MailEvents } from "./events.ts";
 import type { MetricSources } from "./metric_ports.ts";
 import { EmpathMetrics } from "./metrics.ts";
-import { parseSamples, sampleValue } from "./testing.ts";
+import { parseSamples, type Sample, sampleValue } from "./testing.ts";
+import { DEFAULT_MAX_DOMAINS } from "./domain_labels.ts";
 
 function metrics(options: { maxDomains?: number; now?: () => number } = {}) {
   return new EmpathMetrics({ version: "9.9.9", lagIntervalMs: 0, ...options });
@@ -119,6 +120,18 @@ Deno.test("EmpathMetrics caps the domain label of retries and rate limits too", 
   assert.equal(sampleValue(text, "empath_delivery_bounces_total"), 1);
 });
 
+Deno.test("EmpathMetrics counts MTA-STS failures by domain, mode and failure", async () => {
+  await using subject = metrics({ maxDomains: 1 });
+  subject.delivery.mtaStsFailure("a.example", "enforce", "certificate");
+  subject.delivery.mtaStsFailure("a.example", "enforce", "certificate");
+  subject.delivery.mtaStsFailure("b.example", "testing", "mx-mismatch");
+  const text = await subject.scrape();
+  const failures = (labels: Record<string, string>) =>
+    sampleValue(text, "empath_delivery_mta_sts_failures_total", labels);
+  assert.equal(failures({ domain: "a.example", mode: "enforce", failure: "certificate" }), 2);
+  assert.equal(failures({ domain: "other", mode: "testing", failure: "mx-mismatch" }), 1);
+});
+
 Deno.test("EmpathMetrics records latency histograms in seconds", async () => {
   await using subject = metrics();
   subject.spoolCommitted(250);
@@ -233,4 +246,48 @@ Deno.test("EmpathMetrics starts fixed series at 0, so rate() works before any tr
   assert.equal(sampleValue(text, "empath_smtp_replies_total", { class: "5xx" }), 0);
   assert.equal(sampleValue(text, "empath_control_auth_failures_total"), 0);
   assert.equal(sampleValue(text, "empath_delivery_bounces_total"), 0);
+});
+
+Deno.test("EmpathMetrics keeps 1,000 recipient domains to max_domains labels plus other, every count kept", async () => {
+  await using subject = metrics(); // the default cap, [observe.metrics] max_domains = 100
+  const events = new MailEvents();
+  subject.watch(events);
+  const domains = Array.from({ length: 1000 }, (_, i) => `d${i}.example`);
+  const result = (i: number) => i % 3 === 0 ? "deferred" : "delivered";
+  for (const [i, domain] of domains.entries()) {
+    subject.delivery.attemptStarted(domain, true);
+    subject.delivery.rateLimited(domain, 100);
+    events.publish({ type: result(i), id: "m", at: 0, domain, recipient: `x@${domain}` });
+  }
+  const samples = parseSamples(await subject.scrape());
+  const named = new Set(domains.slice(0, DEFAULT_MAX_DOMAINS));
+  for (
+    const name of [
+      "empath_delivery_attempts_total",
+      "empath_delivery_retries_total",
+      "empath_delivery_rate_limited_total",
+    ]
+  ) {
+    const series = samples.filter((sample) => sample.name === name);
+    const labels = new Set(series.map((sample) => sample.labels.domain));
+    assert.equal(labels.size, DEFAULT_MAX_DOMAINS + 1, `${name}: 100 domains and "other"`);
+    // The first domains seen keep their label; every later one is "other".
+    assert.deepEqual([...labels].filter((label) => !named.has(label)), ["other"]);
+    const sum = (list: Sample[]) => list.reduce((total, sample) => total + sample.value, 0);
+    assert.equal(sum(series), 1000, `${name}: no count lost`);
+    assert.equal(sum(series.filter((s) => s.labels.domain === "other")), 900);
+    for (const sample of series.filter((s) => s.labels.domain !== "other")) {
+      const i = Number(sample.labels.domain.slice(1, -".example".length));
+      const expected = name === "empath_delivery_attempts_total"
+        ? (sample.labels.result === result(i) ? 1 : 0)
+        : 1;
+      assert.equal(sample.value, expected, `${name} ${JSON.stringify(sample.labels)}`);
+    }
+  }
+  const attempts = samples.filter((s) => s.name === "empath_delivery_attempts_total");
+  const other = (result: string) =>
+    attempts.find((s) => s.labels.domain === "other" && s.labels.result === result)?.value;
+  // 334 of the 1,000 are deferred (i % 3 === 0), 34 of them among the first 100.
+  assert.equal(other("deferred"), 300);
+  assert.equal(other("delivered"), 600);
 });

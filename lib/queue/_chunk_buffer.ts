@@ -59,6 +59,11 @@ export class ChunkBuffer {
     return count;
   }
 
+  /** A copy of the held bytes; the buffer keeps them. */
+  copy(): Uint8Array {
+    return this.#bytes.slice(0, this.#length);
+  }
+
   /** Hands over the held bytes as an array of their own and empties the buffer. */
   take(): Uint8Array {
     const chunk = this.#length === this.#bytes.byteLength

@@ -31,6 +31,16 @@ export function spoolMarkerKey(id: string): Deno.KvKey {
   return ["spool", id];
 }
 
+/** `["task", runAt, id]` → QueueTask: durable follow-up work, listed in due order. */
+export function taskKey(task: { runAt: number; id: string }): Deno.KvKey {
+  return ["task", task.runAt, task.id];
+}
+
+/** The range of task keys due at or before `now`. */
+export function taskRange(now: number): { start: Deno.KvKey; end: Deno.KvKey } {
+  return { start: ["task"], end: ["task", now + 1] };
+}
+
 /** `["meta", "count"]` → KvU64 number of messages, kept with wrapping sums. */
 export const COUNT_KEY: Deno.KvKey = ["meta", "count"];
 

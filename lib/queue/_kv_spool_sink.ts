@@ -1,10 +1,11 @@
 // Stores spooled bodies and envelopes in Deno KV through the group committer.
 import type { GroupCommitter } from "./_group_committer.ts";
-import { bodyKey, COUNT_KEY, dueKey, messageKey, spoolMarkerKey } from "./_kv_keys.ts";
+import { bodyKey, COUNT_KEY, dueKey, messageKey, spoolMarkerKey, taskKey } from "./_kv_keys.ts";
 import { deleteOp, setOp, sumOp } from "./_kv_ops.ts";
 import type { KvOp } from "./_kv_ops.ts";
 import type { SpoolSink } from "./_spool_writer.ts";
-import type { Clock, QueuedMessage } from "./types.ts";
+import { SpoolError } from "./spool_error.ts";
+import type { Clock, QueuedMessage, QueueTask } from "./types.ts";
 
 /** Deletes per group when removing a body; below the 1000-mutation limit. */
 export const DELETES_PER_GROUP = 500;
@@ -13,10 +14,12 @@ export const DELETES_PER_GROUP = 500;
 export class KvSpoolSink implements SpoolSink {
   readonly #committer: GroupCommitter;
   readonly #clock: Clock;
+  readonly #kv: Deno.Kv;
 
-  constructor(committer: GroupCommitter, clock: Clock) {
+  constructor(committer: GroupCommitter, clock: Clock, kv: Deno.Kv) {
     this.#committer = committer;
     this.#clock = clock;
+    this.#kv = kv;
   }
 
   async writeChunks(id: string, index: number, chunks: Uint8Array[]): Promise<void> {
@@ -29,6 +32,7 @@ export class KvSpoolSink implements SpoolSink {
     message: QueuedMessage,
     lastChunks: Uint8Array[],
     writtenChunks: number,
+    tasks: readonly QueueTask[],
   ): Promise<void> {
     const ops: KvOp[] = lastChunks.map((chunk, i) =>
       setOp(bodyKey(message.id, writtenChunks + i), chunk)
@@ -37,9 +41,18 @@ export class KvSpoolSink implements SpoolSink {
       setOp(messageKey(message.id), message),
       setOp(dueKey(message), null, 1),
       sumOp(COUNT_KEY, 1),
+      ...tasks.map((task) => setOp(taskKey(task), task)),
     );
     if (writtenChunks > 0) ops.push(deleteOp(spoolMarkerKey(message.id)));
     await this.#committer.submit(ops);
+  }
+
+  async readChunk(id: string, index: number): Promise<Uint8Array> {
+    const entry = await this.#kv.get<Uint8Array>(bodyKey(id, index));
+    if (!(entry.value instanceof Uint8Array)) {
+      throw new SpoolError(`Cannot read spool "${id}": chunk ${index} is missing`);
+    }
+    return entry.value;
   }
 
   async discard(id: string, chunkCount: number): Promise<void> {

@@ -2,12 +2,14 @@
 import { serialize } from "node:v8";
 import { SpoolError } from "./spool_error.ts";
 import { clampPriority, DEFAULT_PRIORITY } from "./priority.ts";
-import type {
-  EnvelopeInit,
-  QueuedMessage,
-  ReceivedFrom,
-  RecipientState,
-  StoredReply,
+import {
+  type EnvelopeInit,
+  type HookContextData,
+  MAX_HOOK_CONTEXT_BYTES,
+  type QueuedMessage,
+  type ReceivedFrom,
+  type RecipientState,
+  type StoredReply,
 } from "./types.ts";
 
 /** Records must stay below this many serialized bytes (Deno KV values are limited to 64 KiB). */
@@ -60,6 +62,7 @@ export function buildQueuedMessage(init: RecordInit): QueuedMessage {
   if (envelope.traceContext) message.traceContext = { ...envelope.traceContext };
   if (envelope.mailParams) message.mailParams = { ...envelope.mailParams };
   if (envelope.headerPrefix) message.headerPrefix = envelope.headerPrefix;
+  if (envelope.hookContext) message.hookContext = copyHookContext(init.id, envelope.hookContext);
   if (message.recipients.length === 0) {
     throw new SpoolError(`Cannot commit message "${init.id}": no recipients`);
   }
@@ -123,6 +126,28 @@ function prefixBytes(id: string, prefix: string | undefined): number {
     );
   }
   return prefix.length;
+}
+
+/** A copy of a hook context; throws SpoolError if it is not flat plain data or too large. */
+function copyHookContext(id: string, context: HookContextData): HookContextData {
+  const copy: HookContextData = {};
+  for (const [key, value] of Object.entries(context)) {
+    const isScalar = typeof value === "string" || typeof value === "boolean" ||
+      (typeof value === "number" && Number.isFinite(value));
+    if (!isScalar) {
+      throw new SpoolError(
+        `Cannot commit message "${id}": hook context value "${key}" is not a string, number or boolean`,
+      );
+    }
+    copy[key] = value;
+  }
+  const bytes = new TextEncoder().encode(JSON.stringify(copy)).byteLength;
+  if (bytes > MAX_HOOK_CONTEXT_BYTES) {
+    throw new SpoolError(
+      `Cannot commit message "${id}": hook context is ${bytes} bytes (max ${MAX_HOOK_CONTEXT_BYTES})`,
+    );
+  }
+  return copy;
 }
 
 function copyReceivedFrom(source: ReceivedFrom): ReceivedFrom {

@@ -2,8 +2,9 @@
 // open → committing → committed / aborted lifecycle. Storage is behind the SpoolSink port.
 import { ChunkBuffer, splitChunks } from "./_chunk_buffer.ts";
 import { buildQueuedMessage } from "./_record.ts";
+import { buildTask } from "./_task.ts";
 import { SpoolError, toSpoolError } from "./spool_error.ts";
-import type { Clock, EnvelopeInit, QueuedMessage, SpoolWriter } from "./types.ts";
+import type { Clock, EnvelopeInit, QueuedMessage, QueueTask, SpoolWriter } from "./types.ts";
 
 /** Where a spool writer stores a message; implemented per queue backend. */
 export interface SpoolSink {
@@ -14,13 +15,16 @@ export interface SpoolSink {
   writeChunks(id: string, index: number, chunks: Uint8Array[]): Promise<void>;
   /**
    * Atomically stores `lastChunks` as chunks `writtenChunks`, `writtenChunks + 1`, …,
-   * the record and its due entry, and clears the marker when `writtenChunks > 0`.
+   * the record and its due entry and `tasks`, and clears the marker when `writtenChunks > 0`.
    */
   commitMessage(
     message: QueuedMessage,
     lastChunks: Uint8Array[],
     writtenChunks: number,
+    tasks: readonly QueueTask[],
   ): Promise<void>;
+  /** Reads back chunk `index` of `id`, written by {@linkcode writeChunks}. */
+  readChunk(id: string, index: number): Promise<Uint8Array>;
   /** Removes chunks `0 .. chunkCount - 1` of `id`, then the marker. */
   discard(id: string, chunkCount: number): Promise<void>;
 }
@@ -106,6 +110,24 @@ export class ChunkedSpoolWriter implements SpoolWriter {
     }
   }
 
+  readSpooled(): ReadableStream<Uint8Array> {
+    this.#expectPhase("open", "read");
+    const written = this.#written;
+    let tail: Uint8Array | undefined = this.#buffer.copy();
+    let index = 0;
+    return new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        if (index < written) {
+          if (index === 0) await this.#settleInFlight();
+          controller.enqueue(await this.#deps.sink.readChunk(this.id, index++));
+        } else if (tail !== undefined && tail.byteLength > 0) {
+          controller.enqueue(tail);
+          tail = undefined;
+        } else controller.close();
+      },
+    }, { highWaterMark: 0 });
+  }
+
   commit(envelope: EnvelopeInit): Promise<QueuedMessage> {
     if (this.#phase.kind !== "open") {
       return Promise.reject(this.#phaseError("commit"));
@@ -155,7 +177,10 @@ export class ChunkedSpoolWriter implements SpoolWriter {
         now: this.#deps.clock.now(),
         maxAgeMs: this.#deps.maxAgeMs,
       });
-      await this.#deps.sink.commitMessage(message, last, this.#written);
+      const tasks = (envelope.tasks ?? []).map((task, index) =>
+        buildTask(task, `${this.id}.${index}`, message.createdAt)
+      );
+      await this.#deps.sink.commitMessage(message, last, this.#written, tasks);
       this.#phase = { kind: "committed" };
       this.#deps.onSettled(this.id);
       return message;

@@ -1,7 +1,9 @@
 // The Deno KV implementation of QueueStore.
 import { dirname } from "node:path";
 import { GroupCommitter } from "./_group_committer.ts";
-import { COUNT_KEY } from "./_kv_keys.ts";
+import { COUNT_KEY, taskKey, taskRange } from "./_kv_keys.ts";
+import { deleteOp, setOp } from "./_kv_ops.ts";
+import { buildTask, retriedTask } from "./_task.ts";
 import {
   collectKvStats,
   dueKvMessages,
@@ -26,7 +28,9 @@ import type {
   QueueOptions,
   QueueStats,
   QueueStore,
+  QueueTask,
   SpoolWriter,
+  TaskInit,
 } from "./types.ts";
 
 type StorePhase = { kind: "open" } | { kind: "closing"; done: Promise<void> };
@@ -91,7 +95,7 @@ class KvQueueStore implements QueueStore {
     const id = newMessageId(this.#deps.clock.now(), this.#deps.random ?? cryptoRandomBytes);
     this.#activeSpools.add(id);
     return new ChunkedSpoolWriter({
-      sink: new KvSpoolSink(this.#committer, this.#deps.clock),
+      sink: new KvSpoolSink(this.#committer, this.#deps.clock, this.#kv),
       clock: this.#deps.clock,
       id,
       maxAgeMs: this.#maxAgeMs,
@@ -140,6 +144,34 @@ class KvQueueStore implements QueueStore {
   cleanupOrphans(): Promise<number> {
     const target = { kv: this.#kv, committer: this.#committer };
     return removeKvOrphans(target, this.#activeSpools);
+  }
+
+  async addTasks(inits: readonly TaskInit[]): Promise<QueueTask[]> {
+    const now = this.#deps.clock.now();
+    const random = this.#deps.random ?? cryptoRandomBytes;
+    const tasks = inits.map((init) => buildTask(init, newMessageId(now, random), now));
+    if (tasks.length > 0) {
+      await this.#committer.submit(tasks.map((task) => setOp(taskKey(task), task)));
+    }
+    return tasks;
+  }
+
+  async dueTasks(now: number, limit: number): Promise<QueueTask[]> {
+    if (limit <= 0) return [];
+    const tasks: QueueTask[] = [];
+    for await (const entry of this.#kv.list<QueueTask>(taskRange(now), { limit })) {
+      tasks.push(entry.value);
+    }
+    return tasks;
+  }
+
+  async settleTask(task: QueueTask, retryAt?: number): Promise<void> {
+    const ops = [deleteOp(taskKey(task))];
+    if (retryAt !== undefined) {
+      const next = retriedTask(task, retryAt);
+      ops.push(setOp(taskKey(next), next));
+    }
+    await this.#committer.submit(ops);
   }
 
   metrics(): QueueMetrics {

@@ -3,6 +3,7 @@ import { addToStats, emptyStats, PageCollector, pageLimit } from "./_query.ts";
 import { DEFAULT_MAX_AGE_MS, prepareUpdate } from "./_record.ts";
 import { priorityBand } from "./priority.ts";
 import { ChunkedSpoolWriter } from "./_spool_writer.ts";
+import { buildTask, compareTasks, retriedTask } from "./_task.ts";
 import type { SpoolSink } from "./_spool_writer.ts";
 import { cryptoRandomBytes, newMessageId } from "./message_id.ts";
 import { SpoolError } from "./spool_error.ts";
@@ -16,7 +17,9 @@ import type {
   QueueOptions,
   QueueStats,
   QueueStore,
+  QueueTask,
   SpoolWriter,
+  TaskInit,
 } from "./types.ts";
 
 interface StoredMessage {
@@ -28,6 +31,7 @@ interface StoredMessage {
 interface MemoryState {
   readonly messages: Map<string, StoredMessage>;
   readonly spooling: Map<string, Uint8Array[]>;
+  readonly tasks: Map<string, QueueTask>;
   readonly metrics: QueueMetrics;
   phase: "open" | "closed";
 }
@@ -58,6 +62,7 @@ class MemoryQueueStore implements QueueStore {
   readonly #state: MemoryState = {
     messages: new Map(),
     spooling: new Map(),
+    tasks: new Map(),
     metrics: { atomicCommits: 0, committedGroups: 0 },
     phase: "open",
   };
@@ -182,6 +187,32 @@ class MemoryQueueStore implements QueueStore {
     return Promise.resolve(removed);
   }
 
+  addTasks(inits: readonly TaskInit[]): Promise<QueueTask[]> {
+    try {
+      const now = this.#deps.clock.now();
+      const random = this.#deps.random ?? cryptoRandomBytes;
+      const tasks = inits.map((init) => buildTask(init, newMessageId(now, random), now));
+      for (const task of tasks) this.#state.tasks.set(task.id, structuredClone(task));
+      if (tasks.length > 0) this.#countCommit();
+      return Promise.resolve(tasks);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  dueTasks(now: number, limit: number): Promise<QueueTask[]> {
+    const due = [...this.#state.tasks.values()].filter((task) => task.runAt <= now)
+      .sort(compareTasks).slice(0, Math.max(0, limit));
+    return Promise.resolve(structuredClone(due));
+  }
+
+  settleTask(task: QueueTask, retryAt?: number): Promise<void> {
+    this.#state.tasks.delete(task.id);
+    if (retryAt !== undefined) this.#state.tasks.set(task.id, retriedTask(task, retryAt));
+    this.#countCommit();
+    return Promise.resolve();
+  }
+
   metrics(): QueueMetrics {
     return { ...this.#state.metrics };
   }
@@ -217,13 +248,27 @@ class MemorySpoolSink implements SpoolSink {
     });
   }
 
-  commitMessage(message: QueuedMessage, lastChunks: Uint8Array[]): Promise<void> {
+  commitMessage(
+    message: QueuedMessage,
+    lastChunks: Uint8Array[],
+    _writtenChunks: number,
+    tasks: readonly QueueTask[],
+  ): Promise<void> {
     return this.#apply(() => {
       const body = this.#state.spooling.get(message.id) ?? [];
       body.push(...lastChunks);
       this.#state.spooling.delete(message.id);
       this.#state.messages.set(message.id, { message: structuredClone(message), body });
+      for (const task of tasks) this.#state.tasks.set(task.id, structuredClone(task));
     });
+  }
+
+  readChunk(id: string, index: number): Promise<Uint8Array> {
+    const chunk = this.#state.spooling.get(id)?.[index];
+    if (chunk === undefined) {
+      return Promise.reject(new SpoolError(`Cannot read spool "${id}": chunk ${index} is missing`));
+    }
+    return Promise.resolve(chunk.slice());
   }
 
   discard(id: string): Promise<void> {

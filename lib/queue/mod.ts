@@ -14,6 +14,9 @@
  *   more than one commit, deleted in the envelope commit; `cleanupOrphans()`
  *   removes chunks of markers without a record (O(orphans)).
  * - `["meta", "count"]` → number of messages (KvU64), so `count()` is O(1).
+ * - `["task", runAt, id]` → {@linkcode QueueTask}: durable follow-up work (after-queue policy
+ *   hooks), written with the envelope (`EnvelopeInit.tasks`) or on its own (`addTasks()`),
+ *   listed by `dueTasks()` and removed or rescheduled by `settleTask()`.
  *
  * Leases are revision-checked `update()`s of the record that also move its due entry.
  *

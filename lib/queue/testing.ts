@@ -17,6 +17,7 @@
  */
 import { QUERY_CASES } from "./_contract_query.ts";
 import { registerCases, SPOOL_CASES } from "./_contract_spool.ts";
+import { TASK_CASES } from "./_contract_tasks.ts";
 import type { QueueFactory } from "./_contract_support.ts";
 
 export { envelope, ManualClock, patternBytes, readAll, spoolMessage } from "./_contract_support.ts";
@@ -31,4 +32,5 @@ export type { QueueFactory, QueueFixture } from "./_contract_support.ts";
 export function runQueueContract(name: string, factory: QueueFactory): void {
   registerCases(name, factory, SPOOL_CASES);
   registerCases(name, factory, QUERY_CASES);
+  registerCases(name, factory, TASK_CASES);
 }

@@ -72,6 +72,42 @@ export interface MailParams {
   smtputf8?: boolean;
 }
 
+/**
+ * Values policy hooks attached to a message (`context` in docs/HOOKS.md): plain data, at most
+ * {@linkcode MAX_HOOK_CONTEXT_BYTES} as JSON.
+ */
+export type HookContextData = Record<string, string | number | boolean>;
+
+/** Largest `hookContext` stored with a message, in bytes of its JSON text. */
+export const MAX_HOOK_CONTEXT_BYTES = 4096;
+
+/**
+ * Follow-up work kept durably in the queue, such as an after-queue hook call: due at `runAt`,
+ * retried by its worker until it settles it (plain, structured-clone data).
+ */
+export interface QueueTask {
+  /** Unique id. */
+  id: string;
+  /** What the task is, for its worker (for example `"hook"`). */
+  kind: string;
+  /** What the worker needs; at most 60 KiB serialized. */
+  payload: Record<string, unknown>;
+  /** When the task is due, in milliseconds. */
+  runAt: number;
+  /** Tries so far. */
+  attempts: number;
+  /** When the task was stored, in milliseconds. */
+  createdAt: number;
+}
+
+/** A task to store: see {@linkcode QueueTask}. */
+export interface TaskInit {
+  /** What the task is, for its worker. */
+  kind: string;
+  /** What the worker needs. */
+  payload: Record<string, unknown>;
+}
+
 /** Lifecycle state of a queued message. `held` messages are not scheduled. */
 export type MessageState = "queued" | "held";
 
@@ -109,6 +145,8 @@ export interface QueuedMessage {
   headerPrefix?: string;
   /** ESMTP MAIL parameters. */
   mailParams?: MailParams;
+  /** Values policy hooks attached while the message was received; read by delivery hooks. */
+  hookContext?: HookContextData;
   /** Lifecycle state. */
   state: MessageState;
   /** Record schema version. */
@@ -146,6 +184,13 @@ export interface EnvelopeInit {
    * with CRLF; octets above 127 are not allowed.
    */
   headerPrefix?: string;
+  /**
+   * Values policy hooks attached to the message; at most {@linkcode MAX_HOOK_CONTEXT_BYTES}
+   * as JSON, or the commit fails with `SpoolError`.
+   */
+  hookContext?: HookContextData;
+  /** Tasks stored in the same atomic commit as the record (durable follow-up work). */
+  tasks?: readonly TaskInit[];
 }
 
 /** Streams one message body into the queue; see `QueueStore.createSpool()`. */
@@ -171,6 +216,13 @@ export interface SpoolWriter {
   commit(envelope: EnvelopeInit): Promise<QueuedMessage>;
   /** Drops everything written so far. Idempotent; never throws. */
   abort(): Promise<void>;
+  /**
+   * Streams the bytes written so far, before the commit (for policy hooks that read the
+   * message). Do not write while reading. The queue's own writers have it; wrappers may not.
+   *
+   * @throws {SpoolError} If the writer is not open.
+   */
+  readSpooled?(): ReadableStream<Uint8Array>;
 }
 
 /** Filter for `QueueStore.list()`; all given fields must match. */
@@ -262,6 +314,20 @@ export interface QueueStore extends AsyncDisposable {
   update(message: QueuedMessage): Promise<boolean>;
   /** Removes bodies of spools that never committed; returns how many. Call at startup. */
   cleanupOrphans(): Promise<number>;
+  /**
+   * Stores tasks on their own (tasks that belong to a new message go in its
+   * `EnvelopeInit.tasks` instead, committed with it). They are due at once.
+   *
+   * @throws {SpoolError} If a task is too large or the commit fails.
+   */
+  addTasks(tasks: readonly TaskInit[]): Promise<QueueTask[]>;
+  /** Tasks with `runAt <= now`, earliest first, at most `limit`. */
+  dueTasks(now: number, limit: number): Promise<QueueTask[]>;
+  /**
+   * Removes a task that is done or given up; with `retryAt`, counts a try instead
+   * (`attempts + 1`) and makes it due again then.
+   */
+  settleTask(task: QueueTask, retryAt?: number): Promise<void>;
   /** Write-path counters. */
   metrics(): QueueMetrics;
   /** Waits for pending commits, then closes the store. Idempotent. */

@@ -26,7 +26,7 @@ export { type CommitTrace, UNTRACED_COMMIT };
 /** The session events the driver answers with a reply. */
 type DecisionEvent = Extract<
   SessionEvent,
-  { type: "mail" | "rcpt" | "data-start" | "data-end" | "auth" }
+  { type: "helo" | "mail" | "rcpt" | "data-start" | "data-end" | "auth" }
 >;
 
 /** What the session state tells the tracer after each step. */
@@ -94,7 +94,7 @@ export class SessionTrace {
     }
   }
 
-  /** A decision (`mail`, `rcpt`, `data-start`, `data-end`, `auth`) was answered with `reply`. */
+  /** A decision (`helo`, `mail`, `rcpt`, `data-start`, `data-end`, `auth`) was answered with `reply`. */
   decided(event: DecisionEvent, reply: Reply): void {
     if (reply.code < 400) return;
     if (event.type !== "rcpt") return this.#rejected(reply, commandOf(event));
@@ -201,6 +201,8 @@ export class SessionTrace {
 
 function commandOf(event: DecisionEvent): string {
   switch (event.type) {
+    case "helo":
+      return event.verb;
     case "mail":
       return "MAIL";
     case "rcpt":

@@ -2,6 +2,7 @@ import type tls from "node:tls";
 import { concatBytes } from "./_bytes.ts";
 import type { EnvelopeInit, QueueStore } from "../queue/mod.ts";
 import type { MessageSigning } from "../dkim/mod.ts";
+import type { HookRegistry } from "../hooks/mod.ts";
 import {
   receivedHeader,
   receivedProtocol,
@@ -13,6 +14,7 @@ import {
 } from "../smtp/mod.ts";
 import { getLogger, type SmtpMetrics, type TracingOptions } from "../observe/mod.ts";
 import { SessionTrace, UNTRACED_COMMIT } from "./_session_trace.ts";
+import { SessionHooks, sessionView } from "./_session_hooks.ts";
 import { MessageIntake } from "./intake.ts";
 import type { RelayPolicy } from "./policy.ts";
 import type { TlsSessionInfo } from "./tls.ts";
@@ -37,6 +39,8 @@ export interface ConnectionServices {
   readonly tracing?: TracingOptions;
   /** DKIM signing of submitted mail (`RelayPolicy.isSubmitter`); absent: nothing is signed. */
   readonly dkim?: MessageSigning;
+  /** The policy hooks in force (read at each hook point); absent: none. */
+  readonly hooks?: HookRegistry;
 }
 
 /** A message just committed, as {@linkcode ConnectionServices.onQueued} sees it. */
@@ -88,6 +92,7 @@ export class SmtpConnection {
   readonly #settings: ConnectionSettings;
   readonly #session: ServerSession;
   readonly #intake: MessageIntake;
+  readonly #hooks: SessionHooks;
   readonly #timers: ConnectionTimers;
   readonly #closed: Promise<void>;
   /** The connection's spans; `undefined` when tracing is off. */
@@ -111,8 +116,10 @@ export class SmtpConnection {
     this.#transport = transport;
     this.#services = services;
     this.#settings = settings;
-    this.#session = new ServerSession({ ...settings.session, tls: false });
+    const decideHelo = services.hooks !== undefined; // EHLO/HELO go through onHelo hooks
+    this.#session = new ServerSession({ ...settings.session, tls: false, decideHelo });
     this.#intake = new MessageIntake(services.queue, services.dkim);
+    this.#hooks = new SessionHooks(services.hooks, this.#postmaster());
     this.#timers = new ConnectionTimers(settings.timeouts, (what) => this.#timedOut(what));
     this.#stats.since = services.now();
     this.#trace = SessionTrace.open(transport.peer, settings, services.tracing ?? NO_ADDRESSES);
@@ -148,13 +155,26 @@ export class SmtpConnection {
     };
   }
 
-  /** Sends the greeting and starts reading. */
+  /** Runs the `onConnect` hooks, then sends the greeting (or the refusal) and starts reading. */
   start(): void {
     this.#transport.setReceiver(this.#onData);
     this.#timers.startSession();
     this.#timers.idle(this.#session.phase);
-    this.#queueOut(this.#session.greeting());
-    this.#flush();
+    // Nothing the client sends before the greeting is read as a command.
+    this.#draining = true;
+    this.#transport.pause();
+    void this.#greet();
+  }
+
+  async #greet(): Promise<void> {
+    const refusal = await this.#hooks.connect(this.#hookSession());
+    this.#draining = false;
+    if (this.#session.phase === "closed") return; // shut down meanwhile
+    this.#queueOut(
+      refusal ? this.#session.refuseGreeting(refusal) : this.#session.greeting(),
+    );
+    if (refusal !== undefined && refusal.code < 500) return this.#close(); // 421 closes
+    await this.#drain();
   }
 
   /** Closes the connection with a `421` reply, e.g. on shutdown. */
@@ -249,14 +269,21 @@ export class SmtpConnection {
 
   async #decide(event: DecisionEvent): Promise<Reply> {
     switch (event.type) {
+      case "helo": // any 2xx: the session writes its own EHLO/HELO reply
+        return await this.#hooks.helo(this.#hookSession(), event) ?? { code: 250, lines: [] };
       case "mail":
         this.#services.metrics?.transactionStarted(this.#settings.listener);
-        return { code: 250, enhanced: "2.1.0", lines: ["Sender ok"] };
-      case "rcpt":
-        return this.#services.policy.checkRecipient(event.forwardPath, {
+        return await this.#hooks.mailFrom(this.#hookSession(), event) ??
+          { code: 250, enhanced: "2.1.0", lines: ["Sender ok"] };
+      case "rcpt": {
+        const reply = this.#services.policy.checkRecipient(event.forwardPath, {
           ip: this.peerAddress,
           authenticatedUser: this.#session.authenticatedUser,
         });
+        if (reply.code >= 400) return reply; // hooks only see what the policy accepted
+        const envelope = this.#envelope();
+        return await this.#hooks.rcptTo(this.#hookSession(), envelope, event.forwardPath) ?? reply;
+      }
       case "data-start":
         return await this.#beginMessage(event.mode);
       case "data-end":
@@ -278,8 +305,18 @@ export class SmtpConnection {
 
   async #endMessage(): Promise<Reply> {
     const id = this.#intake.id ?? "";
+    const intake = this.#intake;
+    const hooks = await this.#hooks.data(this.#hookSession(), this.#envelope(), {
+      id,
+      size: intake.size,
+      open: () => intake.readSpooled(),
+    });
+    if (hooks.kind === "refuse") {
+      await intake.discard(); // nothing is stored: the client gets the hook's reply
+      return hooks.reply;
+    }
     const commit = this.#trace?.commit(id) ?? UNTRACED_COMMIT;
-    const envelope = { ...this.#envelope(), traceContext: commit.traceContext };
+    const envelope = { ...this.#envelope(), ...hooks.extras, traceContext: commit.traceContext };
     const reply = await commit.run(() => this.#intake.finish(envelope));
     commit.end(reply);
     if (reply.code === 250) {
@@ -291,6 +328,7 @@ export class SmtpConnection {
         envelope,
         size: this.#messageBytes,
       });
+      this.#hooks.queued(this.#hookSession(), envelope, id);
       commit.run(() =>
         logger.info("Message {message_id} queued from {ip}", {
           message_id: id,
@@ -323,6 +361,17 @@ export class SmtpConnection {
         smtputf8: transaction.mailParams.smtputf8 === true,
       },
     };
+  }
+
+  #hookSession() {
+    return sessionView({
+      connectionId: this.id,
+      listener: this.#settings.listener,
+      peer: this.#transport.peer,
+      tls: this.#tls,
+      authUser: this.#session.authenticatedUser,
+      helo: this.#session.helo,
+    });
   }
 
   #postmaster(): string {
@@ -426,5 +475,5 @@ const NO_ADDRESSES: TracingOptions = { includeAddresses: false };
 
 type DecisionEvent = Extract<
   SessionEvent,
-  { type: "mail" | "rcpt" | "data-start" | "data-end" | "auth" }
+  { type: "helo" | "mail" | "rcpt" | "data-start" | "data-end" | "auth" }
 >;

@@ -18,6 +18,8 @@ export class MessageIntake {
   readonly #queue: Pick<QueueStore, "createSpool">;
   readonly #signing: MessageSigning | undefined;
   #spool: SpoolWriter | undefined;
+  /** The queue's own writer under `#spool` (which may be a signing wrapper), for reading back. */
+  #spooled: SpoolWriter | undefined;
   #failure: unknown;
 
   /**
@@ -34,6 +36,22 @@ export class MessageIntake {
     return this.#spool?.id;
   }
 
+  /** Octets spooled so far for the message being received. */
+  get size(): number {
+    return this.#spool?.size ?? 0;
+  }
+
+  /**
+   * Streams what was spooled so far, before the commit (for `onData` hooks).
+   *
+   * @throws {TypeError} If no message is being received or the queue cannot read it back.
+   */
+  readSpooled(): ReadableStream<Uint8Array> {
+    const read = this.#spooled?.readSpooled?.bind(this.#spooled);
+    if (read === undefined) throw new TypeError("Cannot read the spooled message back");
+    return read();
+  }
+
   /** Whether a message is being received. */
   get active(): boolean {
     return this.#spool !== undefined;
@@ -47,6 +65,7 @@ export class MessageIntake {
   begin(header: (id: string) => string, options: { sign?: boolean } = {}): Promise<void> {
     this.#failure = undefined;
     const spool = this.#queue.createSpool();
+    this.#spooled = spool;
     const signer = options.sign ? this.#signing?.start() : undefined;
     this.#spool = signer === undefined ? spool : signingSpool(spool, signer);
     return this.write(new TextEncoder().encode(header(this.#spool.id)));

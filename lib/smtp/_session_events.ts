@@ -32,6 +32,7 @@ export function resolveOptions(options: SessionOptions): SessionLimits {
     maxCommands: options.maxCommands ?? 1000,
     starttls: options.starttls ?? false,
     auth: options.auth ?? "disabled",
+    decideHelo: options.decideHelo ?? false,
     greeting: options.greeting ?? "ESMTP Empath",
   };
 }
@@ -71,6 +72,8 @@ export function continueSaslLine(exchange: SaslExchange, line: LineResult): Sasl
 /** The event that asks the driver for a decision. */
 export function decisionEvent(decision: Decision): SessionEvent {
   switch (decision.kind) {
+    case "helo":
+      return { type: "helo", ...decision.helo };
     case "mail":
       return { type: "mail", reversePath: decision.reversePath, params: decision.params };
     case "rcpt":

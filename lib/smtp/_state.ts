@@ -46,6 +46,8 @@ export interface Transaction {
 
 /** Per-connection state; the transaction is kept apart and dropped on RSET/EHLO/HELO. */
 export interface SessionState {
+  /** `"refused"` after a `554` greeting: only QUIT is served (RFC 5321 §3.1). */
+  readonly service: "open" | "refused";
   readonly helo: Helo | undefined;
   readonly tls: boolean;
   readonly authenticatedUser: string | undefined;
@@ -59,10 +61,13 @@ export interface TransitionConfig {
   readonly maxRecipients: number;
   readonly starttls: boolean;
   readonly auth: "disabled" | "optional" | "required";
+  /** Whether EHLO/HELO are decisions for the caller (policy hooks) rather than answered here. */
+  readonly decideHelo: boolean;
 }
 
 /** A question for the caller (policy, queue, authenticator), answered by a reply. */
 export type Decision =
+  | { readonly kind: "helo"; readonly helo: Helo }
   | { readonly kind: "mail"; readonly reversePath: Path; readonly params: MailParams }
   | { readonly kind: "rcpt"; readonly forwardPath: Path; readonly params: RcptParams }
   | { readonly kind: "data-start" }
@@ -104,7 +109,18 @@ export type Transition =
 
 /** The state of a new connection, or of one just upgraded to TLS (RFC 3207 §4.2). */
 export function initialState(tls: boolean): SessionState {
-  return { helo: undefined, tls, authenticatedUser: undefined, transaction: undefined };
+  return {
+    service: "open",
+    helo: undefined,
+    tls,
+    authenticatedUser: undefined,
+    transaction: undefined,
+  };
+}
+
+/** The state after a `554` greeting: every command but QUIT gets `503` (RFC 5321 §3.1). */
+export function refusedState(state: SessionState): SessionState {
+  return { ...state, service: "refused" };
 }
 
 function reply(state: SessionState, answer: Reply): Transition {
@@ -117,6 +133,10 @@ export function transition(
   command: Command,
   config: TransitionConfig,
 ): Transition {
+  // RFC 5321 §3.1: after a 554 greeting, wait for QUIT and answer the rest with 503.
+  if (state.service === "refused" && command.verb !== "QUIT") {
+    return reply(state, badSequence("Error: no SMTP service here"));
+  }
   switch (command.verb) {
     case "EHLO":
     case "HELO":
@@ -176,16 +196,22 @@ function greet(
   command: Extract<Command, { verb: "EHLO" | "HELO" }>,
   config: TransitionConfig,
 ): Transition {
-  // RFC 5321 §4.1.4: EHLO/HELO resets the transaction.
-  const next = {
-    ...state,
-    helo: { verb: command.verb, domain: command.domain },
-    transaction: undefined,
-  };
-  const answer = command.verb === "EHLO"
-    ? ehloReply(config.hostname, extensions(next, config))
+  const helo = { verb: command.verb, domain: command.domain };
+  if (config.decideHelo) return { kind: "decide", decision: { kind: "helo", helo } };
+  const next = greeted(state, helo);
+  return reply(next, heloAnswer(next, config));
+}
+
+/** RFC 5321 §4.1.4: an accepted EHLO/HELO records the greeting and resets the transaction. */
+function greeted(state: SessionState, helo: Helo): SessionState {
+  return { ...state, helo, transaction: undefined };
+}
+
+/** The `250` answer to the accepted EHLO (with the extensions) or HELO recorded in `state`. */
+export function heloAnswer(state: SessionState, config: TransitionConfig): Reply {
+  return state.helo?.verb === "EHLO"
+    ? ehloReply(config.hostname, extensions(state, config))
     : heloReply(config.hostname);
-  return reply(next, answer);
 }
 
 function mail(
@@ -303,6 +329,8 @@ export function applyDecision(
   const accepted = answer.code < 400;
   const transaction = state.transaction;
   switch (decision.kind) {
+    case "helo":
+      return accepted ? greeted(state, decision.helo) : state;
     case "mail":
       if (!accepted) return state;
       return {

@@ -26,6 +26,13 @@ export interface ClientTlsInfo {
   readonly version: string;
   /** The cipher suite name. */
   readonly cipher: string;
+  /**
+   * Whether the server's certificate chain and name verified, checked even
+   * when the policy accepts any certificate (MTA-STS `testing` reports it).
+   */
+  readonly verified?: boolean;
+  /** Why the certificate did not verify, when it did not. */
+  readonly verifyError?: string;
 }
 
 /** Options of {@link ClientSession}. */

@@ -29,7 +29,9 @@ import {
   addBdatChunk,
   applyDecision,
   type Decision,
+  heloAnswer,
   initialState,
+  refusedState,
   type SessionState,
   type Transition,
   transition,
@@ -118,6 +120,27 @@ export class ServerSession {
   }
 
   /**
+   * The greeting that refuses service, written instead of {@link greeting}: a 4xx
+   * (`421 4.7.0`) closes the session; a 5xx (`554 5.7.1`) keeps it open and answers every
+   * command but QUIT with `503` (RFC 5321 §3.1: the client should send QUIT). The enhanced
+   * code is sent although no EHLO came yet, as Postfix does, so a client can tell a
+   * temporary refusal from a permanent one.
+   *
+   * @param reply A 4xx or 5xx reply.
+   * @returns The bytes to write.
+   * @throws {RangeError} If `reply` is not a 4xx or 5xx reply.
+   */
+  refuseGreeting(reply: Reply): Uint8Array {
+    if (reply.code < 400 || reply.code > 599) {
+      throw new RangeError(`Cannot refuse the greeting with a ${reply.code} reply`);
+    }
+    const bytes = encoder.encode(formatReply(reply, { enhanced: true }));
+    if (reply.code < 500) this.#close();
+    else this.#state = refusedState(this.#state);
+    return bytes;
+  }
+
+  /**
    * Hands received bytes to the session. The array is kept (not copied) until
    * it is consumed, so the driver must not reuse it; `data-chunk` events are
    * views of it. Bytes after STARTTLS or after close are discarded.
@@ -145,7 +168,7 @@ export class ServerSession {
   }
 
   /**
-   * Answers the pending decision event (`mail`, `rcpt`, `data-start`,
+   * Answers the pending decision event (`helo`, `mail`, `rcpt`, `data-start`,
    * `data-end`, `auth`); 2xx and 3xx mean accepted, and a 421 closes the
    * session.
    *
@@ -159,12 +182,15 @@ export class ServerSession {
     if (decision === undefined) throw new TypeError("Cannot respond: no decision is pending");
     this.#pending = undefined;
     this.#state = applyDecision(this.#state, decision, reply);
-    const bytes = this.#format(reply);
+    // An accepted EHLO/HELO gets the session's own reply (with the extensions).
+    const accepted = reply.code < 400;
+    const bytes = this.#format(
+      decision.kind === "helo" && accepted ? heloAnswer(this.#state, this.#limits) : reply,
+    );
     if (reply.code === 421) {
       this.#close();
       return bytes;
     }
-    const accepted = reply.code < 400;
     if (decision.kind === "data-start" && accepted) {
       const { maxMessageSize, maxLineLength } = this.#limits;
       this.#phase = { name: "data", decoder: new DataDecoder({ maxMessageSize, maxLineLength }) };

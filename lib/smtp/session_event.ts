@@ -35,6 +35,11 @@ export interface SessionOptions {
   auth?: "disabled" | "optional" | "required";
   /** Text after `220 <hostname> ` in the greeting. @default {"ESMTP Empath"} */
   greeting?: string;
+  /**
+   * Whether EHLO and HELO become `helo` decision events (for policy hooks); otherwise the
+   * session answers them itself. @default {false}
+   */
+  decideHelo?: boolean;
 }
 
 /** What the driver must do next; see `ServerSession.nextEvent()`. */
@@ -46,6 +51,11 @@ export type SessionEvent =
     readonly reply: Reply;
     readonly close: boolean;
   }
+  /**
+   * Decision (with `decideHelo`): EHLO or HELO. Any 2xx accepts, and the session writes its
+   * own EHLO/HELO reply; another reply refuses with that reply.
+   */
+  | { readonly type: "helo"; readonly verb: "EHLO" | "HELO"; readonly domain: string }
   /** Decision: MAIL FROM. Answer with `ServerSession.respond()`. */
   | { readonly type: "mail"; readonly reversePath: Path; readonly params: MailParams }
   /** Decision: RCPT TO. */

@@ -50,7 +50,8 @@ Deno.test("reload: SIGHUP adds a route that mail then follows; a broken file is 
   const dir = await Deno.makeTempDir({ prefix: "empath-reload-" });
   const configPath = `${dir}/empath.toml`;
   await Deno.writeTextFile(configPath, CONFIG(dir));
-  const proc = await spawnEmpath({ cwd: dir, config: configPath });
+  // A command-line override must survive every reload (SIGHUP and the API).
+  const proc = await spawnEmpath({ cwd: dir, config: configPath, args: ["--log-level", "debug"] });
   try {
     await send(proc.port, "u@later.test");
     // Without a route, later.test is looked up in DNS and deferred; nothing lands.
@@ -88,6 +89,17 @@ Deno.test("reload: SIGHUP adds a route that mail then follows; a broken file is 
     assert.ok(body.error.issues.some((i: { path: string }) => i.path === "policy.max_recipients"));
     await send(proc.port, "w@later.test");
     await eventually(() => Promise.resolve(files(`${dir}/later/w/new`) === 1));
+
+    await Deno.writeTextFile(configPath, CONFIG(dir, LATER_ROUTE(dir)));
+    const applied = await fetch(`http://127.0.0.1:${port}/v1/config/reload`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(applied.status, 200, await applied.clone().text());
+    const levels = await fetch(`http://127.0.0.1:${port}/v1/system/log-level`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal((await levels.json()).level, "debug", "--log-level debug survives reloads");
   } finally {
     assert.equal((await proc.stop("SIGTERM")).code, 0);
     await Deno.remove(dir, { recursive: true }).catch(() => {});

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
+import { parseConfig } from "../../lib/config/mod.ts";
 import { hashToken } from "../../lib/control/mod.ts";
-import { sampleValue } from "../../lib/observe/testing.ts";
+import { parseSamples, sampleValue } from "../../lib/observe/testing.ts";
 import { startTestEmpath, type TestEmpath } from "../support/empath.ts";
 import { run, skipWithout } from "../support/peers.ts";
 import { sendMessage, TestSmtpClient } from "../support/smtp_client.ts";
@@ -144,4 +145,59 @@ Deno.test("docs/examples/prometheus-alerts.yml and docs/OBSERVABILITY.md use onl
   for (const name of documented) assert.ok(defined.has(name), `docs name unknown ${name}`);
   const slo = await Deno.readTextFile(new URL("../../docs/SLO.md", import.meta.url));
   for (const name of used(slo)) assert.ok(defined.has(name), `docs/SLO.md uses unknown ${name}`);
+});
+
+Deno.test("GET /metrics after real delivery to 1,000 domains keeps [observe.metrics] max_domains labels plus other", async () => {
+  // The operator's key, through the real configuration parser.
+  const { metrics } = parseConfig("[observe.metrics]\nmax_domains = 10\n").observe;
+  const hash = await hashToken(READ_TOKEN);
+  await using server = await startTestEmpath((config) => {
+    config.delivery.enabled = true;
+    config.control.tokens = [{ name: "prometheus", hash, scope: "read" }];
+    config.observe.metrics = metrics;
+    // Every domain goes to one local Maildir: real deliveries, no network.
+    config.routes = [{ ...config.routes[0], domains: ["*"] }];
+  });
+  const domains = Array.from({ length: 1000 }, (_, i) => `d${i}.metrics.test`);
+  {
+    await using client = await TestSmtpClient.connect(server.port);
+    await client.reply();
+    await client.command("EHLO metrics.test");
+    // 10 messages of 100 recipients (the default max_recipients), each in its own domain.
+    for (let first = 0; first < domains.length; first += 100) {
+      const reply = await sendMessage(client, {
+        from: "a@metrics.test",
+        to: domains.slice(first, first + 100).map((domain) => `user@${domain}`),
+        body: "Subject: cardinality\r\n\r\nhello",
+      });
+      assert.equal(reply.code, 250, reply.raw);
+    }
+    assert.equal((await client.command("QUIT")).code, 221);
+  }
+  const text = await eventually(async () => {
+    const text = await scrapeText(server);
+    const delivered = sampleValue(text, "empath_delivery_attempts_total", { result: "delivered" });
+    return delivered === 1000 ? text : undefined;
+  }, 180_000);
+  let files = 0;
+  for await (const _ of Deno.readDir(`${server.dir}/maildir/user/new`)) files++;
+  assert.equal(files, 1000, "every recipient really delivered");
+
+  const samples = parseSamples(text);
+  const labelled = samples.filter((sample) => sample.labels.domain !== undefined);
+  assert.deepEqual(
+    [...new Set(labelled.map((sample) => sample.name))],
+    ["empath_delivery_attempts_total"],
+    "no retries or rate limiting in this run",
+  );
+  const attempts = labelled.filter((sample) => sample.name === "empath_delivery_attempts_total");
+  const labels = new Set(attempts.map((sample) => sample.labels.domain));
+  assert.equal(labels.size, 11, "10 domains and other");
+  assert.ok(labels.has("other"));
+  for (const label of labels) assert.ok(label === "other" || domains.includes(label), label);
+  const value = (domain: string) =>
+    attempts.filter((s) => s.labels.domain === domain).reduce((sum, s) => sum + s.value, 0);
+  for (const label of labels) {
+    assert.equal(value(label), label === "other" ? 990 : 1, `domain="${label}"`);
+  }
 });

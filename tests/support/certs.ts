@@ -78,6 +78,65 @@ async function makeCertificates(): Promise<TestCertificates> {
   };
 }
 
+/** A server certificate and key (PEM files) signed by the test CA. */
+export interface IssuedCertificate {
+  readonly cert: string;
+  readonly key: string;
+  readonly certPem: string;
+  readonly keyPem: string;
+}
+
+let issued = 0;
+
+/**
+ * Issues a server certificate for `names` (DNS subject alternative names; the
+ * first is the common name) signed by the CA of {@link testCertificates}, so
+ * clients trusting `caPem` accept it for exactly those names.
+ */
+export async function issueCertificate(names: readonly string[]): Promise<IssuedCertificate> {
+  const { dir } = await testCertificates();
+  const base = `${dir}/issued-${++issued}-${crypto.randomUUID().slice(0, 8)}`;
+  await openssl([
+    "req",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    `${base}.key`,
+    "-out",
+    `${base}.csr`,
+    "-subj",
+    `/CN=${names[0]}`,
+  ]);
+  await Deno.writeTextFile(
+    `${base}.cnf`,
+    `subjectAltName=${names.map((name) => `DNS:${name}`).join(",")}\n`,
+  );
+  await openssl([
+    "x509",
+    "-req",
+    "-in",
+    `${base}.csr`,
+    "-CA",
+    `${dir}/ca.pem`,
+    "-CAkey",
+    `${dir}/ca.key`,
+    "-CAcreateserial",
+    "-days",
+    "30",
+    "-out",
+    `${base}.pem`,
+    "-extfile",
+    `${base}.cnf`,
+  ]);
+  return {
+    cert: `${base}.pem`,
+    key: `${base}.key`,
+    certPem: await Deno.readTextFile(`${base}.pem`),
+    keyPem: await Deno.readTextFile(`${base}.key`),
+  };
+}
+
 async function openssl(args: string[]): Promise<void> {
   const result = await run("openssl", args);
   if (result.code !== 0) throw new Error(`openssl ${args[0]} failed: ${result.stderr}`);

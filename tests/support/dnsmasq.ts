@@ -35,13 +35,18 @@ export function skipWithoutDnsmasq(): boolean {
 
 /**
  * Starts dnsmasq with `records` and resolves once it answers a query.
+ * `options.port` reuses a port (to replace a stopped instance's records while
+ * its clients keep their name server); otherwise a free one is picked.
  *
  * @throws {Error} If dnsmasq exits or does not answer within 5 s (after a few port retries).
  */
-export async function startDnsmasq(records: DnsmasqRecords): Promise<Dnsmasq> {
+export async function startDnsmasq(
+  records: DnsmasqRecords,
+  options: { port?: number } = {},
+): Promise<Dnsmasq> {
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const port = freePort();
+    const port = options.port ?? freePort();
     const server = spawn(port, recordArgs(records));
     try {
       await waitUntilAnswering(port, server.exited);

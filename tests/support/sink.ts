@@ -44,6 +44,8 @@ export interface AiosmtpdOptions {
   tls?: { cert: string; key: string; require?: boolean };
   /** Advertise SMTPUTF8. @default {false} */
   smtputf8?: boolean;
+  /** Listen on this port (e.g. one a test configured before the peer was up). @default {a free port} */
+  port?: number;
 }
 
 const HOST = "127.0.0.1";
@@ -98,7 +100,7 @@ export async function startAiosmtpd(
   options: AiosmtpdOptions = {},
 ): Promise<ReceivingPeer<AiosmtpdMessage>> {
   const dir = await Deno.makeTempDir({ prefix: "empath-aiosmtpd-" });
-  const port = freePort();
+  const port = options.port ?? freePort();
   const config = {
     host: HOST,
     port,

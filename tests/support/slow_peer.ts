@@ -8,6 +8,8 @@
 /** One message the peer received, whole (the final dot arrived). */
 export interface SlowPeerMessage {
   readonly body: string;
+  /** `Date.now()` when the final dot arrived. */
+  readonly receivedAt: number;
   /** `"pending"` while the reply is held back, then `"confirmed"` (250 sent) or `"cut"` (client hung up first). */
   state: "pending" | "confirmed" | "cut";
 }
@@ -140,7 +142,7 @@ async function serve(
       }
       const body = lines.join("\r\n");
       const seen = messages.filter((message) => message.body === body).length;
-      const message: SlowPeerMessage = { body, state: "pending" };
+      const message: SlowPeerMessage = { body, receivedAt: Date.now(), state: "pending" };
       messages.push(message);
       let timer: ReturnType<typeof setTimeout> | undefined;
       const held = await Promise.race([
