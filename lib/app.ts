@@ -191,6 +191,7 @@ export async function startEmpath(
       listeners.set(listen.address, await startListener(config, listen, services));
     }
     control = await startControlServer(config, {
+      current: () => reloadable.config,
       queue,
       delivery,
       dns,
@@ -348,6 +349,7 @@ function listenerOptions(
         auth: listen.auth,
       },
       timeouts: { ...limits.timeouts, tls: limits.timeouts.tlsHandshake },
+      priority: config.priority,
     },
   };
 }

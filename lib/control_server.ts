@@ -42,15 +42,20 @@ export type ControlServices = Pick<
  */
 export async function startControlServer(
   config: Config,
-  services: ControlServices,
+  services: ControlServices & {
+    /** The configuration in effect, after any reload. @default {() => config} */
+    current?: () => Config;
+  },
 ): Promise<ControlServer> {
+  const { current = () => config, ...rest } = services;
   const { verifier, tokenFile } = await openTokenVerifier(config.control);
   if (tokenFile?.created) {
     logger.info("Control API token written to {path} (mode 0600)", { path: tokenFile.path });
   }
   const app = createControlApp({
-    ...services,
-    config: () => redactConfig(config),
+    ...rest,
+    config: () => redactConfig(current()),
+    priority: () => current().priority,
     tokens: verifier,
     logging: { levels: logLevels, set: setLogLevel },
     maxBody: config.control.maxBody,

@@ -138,6 +138,17 @@ const observeSchema = z.strictObject({
   }).prefault({}).transform((metrics) => ({ maxDomains: metrics.max_domains })),
 });
 
+/** `[priority]`: the priority of messages nobody gave one, and the header that may set it. */
+const prioritySchema = z.strictObject({
+  default: integerValue(0, 9).default(5),
+  header: z.string().regex(/^([!-9;-~]+)?$/, 'expected a header field name, or ""')
+    .default("X-Priority"),
+  values: z.record(
+    z.string().min(1).transform((value) => value.toLowerCase()),
+    integerValue(0, 9),
+  ).default(() => ({ "1": 8, "2": 7, "3": 5, "4": 3, "5": 2 })),
+});
+
 /** The whole configuration file: snake_case TOML in, camelCase {@linkcode Config} out. */
 export const configSchema: z.ZodType<Config, unknown> = z.strictObject({
   hostname: domainValue().optional(),
@@ -148,6 +159,7 @@ export const configSchema: z.ZodType<Config, unknown> = z.strictObject({
   limits: limitsSchema.prefault({}),
   auth: authSchema.prefault({}),
   queue: queueSchema.prefault({}),
+  priority: prioritySchema.prefault({}),
   observe: observeSchema.prefault({}),
   dns: dnsSchema.prefault({}),
   delivery: deliverySchema.prefault({}),

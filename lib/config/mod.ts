@@ -67,6 +67,7 @@ export type {
   MtaStsConfig,
   ObserveConfig,
   PolicyConfig,
+  PriorityConfig,
   QueueConfig,
   RouteAuthConfig,
   RouteConfig,

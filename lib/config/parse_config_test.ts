@@ -299,3 +299,23 @@ Deno.test("parseConfig() reads [observe.metrics] max_domains: default 100, integ
     message: "invalid value -1: expected an integer >= 0",
   }]);
 });
+
+Deno.test("parseConfig() reads [priority]: default, header and values, each checked", () => {
+  const config = parseConfig(
+    '[priority]\ndefault = 3\nheader = "Importance"\nvalues = { High = 8, low = 1 }\n',
+  );
+  assert.deepEqual(config.priority, {
+    default: 3,
+    header: "Importance",
+    values: { high: 8, low: 1 },
+  });
+  assert.deepEqual(parseConfig("").priority, {
+    default: 5,
+    header: "X-Priority",
+    values: { "1": 8, "2": 7, "3": 5, "4": 3, "5": 2 },
+  });
+  assert.equal(parseConfig('[priority]\nheader = ""\n').priority.header, "");
+  for (const bad of ["default = 10", 'header = "X Priority"', "values = { high = 12 }"]) {
+    assert.throws(() => parseConfig(`[priority]\n${bad}\n`), ConfigError, bad);
+  }
+});

@@ -354,6 +354,16 @@ export interface HooksSettingsConfig {
   maxAttempts: number;
 }
 
+/** `[priority]`: what priority (0–9, higher is delivered first) a message gets. */
+export interface PriorityConfig {
+  /** The priority of a message nobody gave one. */
+  default: number;
+  /** The header field a submitter may set the priority with; `""` ignores headers. */
+  header: string;
+  /** The header's first word, lowercased, → priority. */
+  values: Record<string, number>;
+}
+
 /** The validated configuration, with every default applied. Plain data. */
 export interface Config {
   /** The name used in the greeting, EHLO and Received headers. */
@@ -373,6 +383,8 @@ export interface Config {
   limits: LimitsConfig;
   /** SMTP AUTH accounts. */
   auth: AuthConfig;
+  /** `[priority]`: message priorities (0–9, higher first). */
+  priority: PriorityConfig;
   /** The queue. */
   queue: QueueConfig;
   /** Logging. */

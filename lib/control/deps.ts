@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { PriorityConfig } from "../config/mod.ts";
 import type {
   AuditEvent,
   ControlAuthMetrics,
@@ -99,6 +100,8 @@ export interface ControlDeps {
   readonly shuttingDown?: () => boolean;
   /** The running configuration with secrets redacted (`redactConfig(config)`). */
   config(): unknown;
+  /** `[priority]` in effect, for injected messages; absent: the queue's default priority. */
+  priority?(): PriorityConfig;
   /** Accepted bearer tokens. */
   readonly tokens: ControlTokens;
   /** Metrics for `GET /metrics`; absent: `/metrics` answers 404. */

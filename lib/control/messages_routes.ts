@@ -6,9 +6,10 @@
  */
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type { EnvelopeInit, MailParams } from "../queue/mod.ts";
+import type { PriorityConfig } from "../config/mod.ts";
+import { type EnvelopeInit, headerPriority, type MailParams } from "../queue/mod.ts";
 import { signingSpool } from "../dkim/mod.ts";
-import { formatMessageDate } from "../smtp/mod.ts";
+import { binaryString, collectHeaderFields, fieldValue, formatMessageDate } from "../smtp/mod.ts";
 import {
   activeSpanContext,
   ATTR,
@@ -44,11 +45,21 @@ const DEFAULT_MAX_MESSAGE_SIZE = 35_000_000;
 /** The services `POST /v1/messages` uses. */
 export type MessageRoutesDeps = Pick<
   ControlDeps,
-  "queue" | "delivery" | "now" | "hostname" | "maxMessageSize" | "maxBody" | "dkim" | "events"
+  | "queue"
+  | "delivery"
+  | "now"
+  | "hostname"
+  | "maxMessageSize"
+  | "maxBody"
+  | "dkim"
+  | "events"
+  | "priority"
 >;
 
 /** {@linkcode MessageRoutesDeps} with the defaults applied. */
-type MessageSettings = Required<Omit<MessageRoutesDeps, "dkim">> & Pick<ControlDeps, "dkim">;
+type MessageSettings =
+  & Required<Omit<MessageRoutesDeps, "dkim" | "priority">>
+  & Pick<ControlDeps, "dkim" | "priority">;
 
 /** An envelope and a message to be built once the queue id is known. */
 interface Submission {
@@ -207,7 +218,7 @@ async function spool(
     throw apiError(413, `Message is larger than ${deps.maxMessageSize} bytes`);
   }
   const received = encoder.encode(receivedField({ ip, by: deps.hostname, id, now: deps.now() }));
-  const envelope = envelopeOf(c, submission, { message, ip });
+  const envelope = envelopeOf(c, submission, { message, ip, rule: deps.priority?.() });
   const span = commitSpan(id, envelope);
   const failure = await withSpan(span, async () => {
     try {
@@ -257,11 +268,36 @@ function commitSpan(id: string, envelope: EnvelopeInit): Span {
   return span;
 }
 
+/**
+ * `{ priority }`: the request's, else the `[priority] header` field's (the caller is a
+ * submitter: it holds a token), else the configured default; `{}` without a `[priority]` rule.
+ */
+function priorityOf(
+  submission: Submission,
+  message: Uint8Array,
+  rule: PriorityConfig | undefined,
+): Pick<EnvelopeInit, "priority"> {
+  if (submission.priority !== undefined) return { priority: submission.priority };
+  if (rule === undefined) return {};
+  const header = rule.header.toLowerCase();
+  const [field] = header === ""
+    ? []
+    : collectHeaderFields(binaryString(message.subarray(0, 65_536)), new Set([header]));
+  const fromHeader = field === undefined
+    ? undefined
+    : headerPriority(fieldValue(field), rule.values);
+  return { priority: fromHeader ?? rule.default };
+}
+
 /** The envelope: addresses, where it came from, BODY/SMTPUTF8 as the content needs, trace context. */
 function envelopeOf(
   c: Context,
   submission: Submission,
-  { message, ip }: { message: Uint8Array; ip: string | undefined },
+  { message, ip, rule }: {
+    message: Uint8Array;
+    ip: string | undefined;
+    rule: PriorityConfig | undefined;
+  },
 ): EnvelopeInit {
   const utf8 = [submission.reversePath, ...submission.recipients].some((address) =>
     NON_ASCII_REGEXP.test(address)
@@ -273,7 +309,7 @@ function envelopeOf(
     reversePath: submission.reversePath,
     recipients: submission.recipients,
     receivedFrom: { ip: ip ?? "unknown", helo: "http", listener: "control" },
-    ...(submission.priority === undefined ? {} : { priority: submission.priority }),
+    ...priorityOf(submission, message, rule),
     ...(Object.keys(mailParams).length > 0 ? { mailParams } : {}),
     ...traceContext(c),
   };

@@ -56,7 +56,13 @@
 
 export * from "./types.ts";
 export { SpoolError } from "./spool_error.ts";
-export { clampPriority, DEFAULT_PRIORITY, MAX_PRIORITY, MIN_PRIORITY } from "./priority.ts";
+export {
+  clampPriority,
+  DEFAULT_PRIORITY,
+  headerPriority,
+  MAX_PRIORITY,
+  MIN_PRIORITY,
+} from "./priority.ts";
 export { isMessageId, newMessageId } from "./message_id.ts";
 export type { RandomBytes } from "./message_id.ts";
 export { openKvQueue } from "./kv_queue.ts";

@@ -44,3 +44,24 @@ export function clampPriority(priority: number): number {
 export function priorityBand(priority: number): number {
   return MAX_PRIORITY - clampPriority(priority);
 }
+
+/**
+ * The priority a header value asks for: its first word, lowercased, looked up in `values`
+ * (`X-Priority: 1 (Highest)` → `values["1"]`), or `undefined` when it is not listed.
+ *
+ * @example Usage
+ * ```ts
+ * import { headerPriority } from "./priority.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(headerPriority(" 1 (Highest)", { "1": 8 }), 8);
+ * assert.equal(headerPriority("Urgent", { urgent: 9 }), 9);
+ * assert.equal(headerPriority("7", { "1": 8 }), undefined);
+ * ```
+ */
+export function headerPriority(
+  value: string,
+  values: Readonly<Record<string, number>>,
+): number | undefined {
+  const word = value.trim().split(/[\s(;,]/, 1)[0].toLowerCase();
+  return Object.hasOwn(values, word) ? clampPriority(values[word]) : undefined;
+}

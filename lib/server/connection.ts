@@ -1,9 +1,11 @@
 import type tls from "node:tls";
 import { concatBytes } from "./_bytes.ts";
-import type { EnvelopeInit, QueueStore } from "../queue/mod.ts";
+import type { PriorityConfig } from "../config/mod.ts";
+import { type EnvelopeInit, headerPriority, type QueueStore } from "../queue/mod.ts";
 import type { MessageSigning } from "../dkim/mod.ts";
 import type { HookRegistry } from "../hooks/mod.ts";
 import {
+  fieldValue,
   receivedHeader,
   receivedProtocol,
   type Reply,
@@ -60,6 +62,8 @@ export interface ConnectionSettings {
   readonly hostname: string;
   readonly session: SessionOptions;
   readonly timeouts: SessionTimeouts;
+  /** `[priority]`; absent: every message gets the queue's default priority. */
+  readonly priority?: PriorityConfig;
 }
 
 /** What the control plane shows about one open connection. */
@@ -296,8 +300,13 @@ export class SmtpConnection {
   async #beginMessage(mode: "data" | "bdat"): Promise<Reply> {
     this.#messageBytes = 0;
     const client = { ip: this.peerAddress, authenticatedUser: this.#session.authenticatedUser };
-    const sign = this.#services.policy.isSubmitter(client); // only submitted mail is signed
-    await this.#intake.begin((id) => this.#receivedHeader(id), { sign });
+    const submitter = this.#services.policy.isSubmitter(client);
+    // Only submitted mail is signed, and only a submitter may set its priority with a header.
+    const header = submitter ? this.#settings.priority?.header.toLowerCase() : undefined;
+    await this.#intake.begin((id) => this.#receivedHeader(id), {
+      sign: submitter,
+      collect: header ? new Set([header]) : undefined,
+    });
     this.#trace?.dataStarted(this.#intake.id ?? "", this.#session.transaction);
     if (mode === "bdat") return { code: 250, enhanced: "2.0.0", lines: ["Ok"] };
     return { code: 354, lines: ["End data with <CR><LF>.<CR><LF>"] };
@@ -316,7 +325,12 @@ export class SmtpConnection {
       return hooks.reply;
     }
     const commit = this.#trace?.commit(id) ?? UNTRACED_COMMIT;
-    const envelope = { ...this.#envelope(), ...hooks.extras, traceContext: commit.traceContext };
+    const envelope = {
+      ...this.#envelope(),
+      ...this.#priority(),
+      ...hooks.extras,
+      traceContext: commit.traceContext,
+    };
     const reply = await commit.run(() => this.#intake.finish(envelope));
     commit.end(reply);
     if (reply.code === 250) {
@@ -338,6 +352,17 @@ export class SmtpConnection {
       );
     }
     return reply;
+  }
+
+  /** `{ priority }` from the submitter's priority header, else the configured default. */
+  #priority(): Pick<EnvelopeInit, "priority"> {
+    const rule = this.#settings.priority;
+    if (rule === undefined) return {};
+    const [field] = this.#intake.headerFields();
+    const fromHeader = field === undefined
+      ? undefined
+      : headerPriority(fieldValue(field), rule.values);
+    return { priority: fromHeader ?? rule.default };
   }
 
   #envelope(): EnvelopeInit {

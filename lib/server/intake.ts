@@ -1,9 +1,18 @@
 import type { EnvelopeInit, QueueStore, SpoolWriter } from "../queue/mod.ts";
 import { type MessageSigning, signingSpool } from "../dkim/mod.ts";
-import { localError, queued, type Reply } from "../smtp/mod.ts";
+import {
+  type HeaderField,
+  HeaderFieldCollector,
+  localError,
+  queued,
+  type Reply,
+} from "../smtp/mod.ts";
 import { getLogger } from "../observe/mod.ts";
 
 const logger = getLogger(["empath", "server"]);
+
+/** The most header bytes kept for the fields `begin()` asks for. */
+const MAX_COLLECTED_BYTES = 16 * 1024;
 
 /**
  * Streams one message from an SMTP transaction into the queue: opens a spool,
@@ -21,6 +30,10 @@ export class MessageIntake {
   /** The queue's own writer under `#spool` (which may be a signing wrapper), for reading back. */
   #spooled: SpoolWriter | undefined;
   #failure: unknown;
+  /** Collects the header fields asked for in `begin()`, if any. */
+  #collector: HeaderFieldCollector | undefined;
+  /** Whether the header section is still being read. */
+  #collecting = false;
 
   /**
    * @param queue Where messages are spooled.
@@ -62,8 +75,15 @@ export class MessageIntake {
    * (submitted mail), the message is DKIM-signed as it streams in when a key
    * matches its `From:` domain.
    */
-  begin(header: (id: string) => string, options: { sign?: boolean } = {}): Promise<void> {
+  begin(
+    header: (id: string) => string,
+    options: { sign?: boolean; collect?: ReadonlySet<string> } = {},
+  ): Promise<void> {
     this.#failure = undefined;
+    this.#collector = options.collect === undefined || options.collect.size === 0
+      ? undefined
+      : new HeaderFieldCollector(options.collect, MAX_COLLECTED_BYTES);
+    this.#collecting = this.#collector !== undefined;
     const spool = this.#queue.createSpool();
     this.#spooled = spool;
     const signer = options.sign ? this.#signing?.start() : undefined;
@@ -71,9 +91,24 @@ export class MessageIntake {
     return this.write(new TextEncoder().encode(header(this.#spool.id)));
   }
 
+  /**
+   * The header fields named in `begin()`'s `collect` (lowercased names) that the message's
+   * header section holds. Call once the message ended.
+   */
+  headerFields(): readonly HeaderField[] {
+    if (this.#collecting) {
+      this.#collector?.finish(); // a message without a body: its last line is a field too
+      this.#collecting = false;
+    }
+    return this.#collector?.fields ?? [];
+  }
+
   /** Appends body bytes; failures are remembered for `finish()`. */
   async write(bytes: Uint8Array): Promise<void> {
     if (this.#spool === undefined || this.#failure !== undefined) return;
+    if (this.#collecting && this.#collector!.push(bytes).kind !== "more") {
+      this.#collecting = false;
+    }
     try {
       await this.#spool.write(bytes);
     } catch (error) {
