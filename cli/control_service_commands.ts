@@ -175,6 +175,11 @@ function addRateLimitCommands(control: Command, scope: ControlScope): void {
           formatRate(answer.ratePerSecond)
         }, burst ${answer.burst}\n`,
       );
+      if (answer.released > 0) {
+        run.io.writeOut(
+          `${answer.released} message(s) that waited for the old limit are due now\n`,
+        );
+      }
     }));
 }
 

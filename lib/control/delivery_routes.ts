@@ -9,6 +9,7 @@ import type { ControlVariables } from "./auth.ts";
 import type { ControlDeps } from "./deps.ts";
 import { breakerParamSchema, domainParamSchema, rateLimitBodySchema } from "./_schemas.ts";
 import { validate } from "./_validate.ts";
+import { releaseWaiting } from "./queue_actions.ts";
 
 /**
  * Builds the delivery routes, mounted at `/v1/delivery`. Rate limits set here
@@ -22,8 +23,14 @@ import { validate } from "./_validate.ts";
  * app.route("/v1/delivery", createDeliveryRoutes(deps));
  * ```
  */
-export function createDeliveryRoutes(deps: Pick<ControlDeps, "delivery">) {
+export function createDeliveryRoutes(deps: Pick<ControlDeps, "delivery" | "queue" | "now">) {
   const { delivery } = deps;
+  /** Mail that waited for the old limit is due again at once; the answer says how much. */
+  const limitChanged = async (domain: string) => {
+    const released = await releaseWaiting(deps.queue, domain, deps.now());
+    if (released > 0) delivery.wake();
+    return released;
+  };
   return new Hono<{ Variables: ControlVariables }>()
     .post("/process", (c) => {
       delivery.wake();
@@ -36,17 +43,19 @@ export function createDeliveryRoutes(deps: Pick<ControlDeps, "delivery">) {
       "/rate-limits/:domain",
       validate("param", domainParamSchema),
       validate("json", rateLimitBodySchema),
-      (c) => {
+      async (c) => {
         const { domain } = c.req.valid("param");
         const { rate, burst } = c.req.valid("json");
         delivery.limiter.setLimit(domain, { ratePerSecond: rate, burst });
-        return c.json({ domain, ratePerSecond: rate, burst });
+        const released = await limitChanged(domain);
+        return c.json({ domain, ratePerSecond: rate, burst, released });
       },
     )
-    .delete("/rate-limits/:domain", validate("param", domainParamSchema), (c) => {
+    .delete("/rate-limits/:domain", validate("param", domainParamSchema), async (c) => {
       const { domain } = c.req.valid("param");
       delivery.limiter.setLimit(domain, undefined);
-      return c.json({ domain, ...delivery.limiter.limits().defaults });
+      const released = await limitChanged(domain);
+      return c.json({ domain, ...delivery.limiter.limits().defaults, released });
     })
     .get("/breakers", (c) => c.json({ breakers: delivery.breakers.states() }))
     .post("/breakers/:key/reset", validate("param", breakerParamSchema), (c) => {

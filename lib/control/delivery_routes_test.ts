@@ -12,7 +12,12 @@ Deno.test("PUT, GET and DELETE /v1/delivery/rate-limits/:domain change the RateL
     json: { rate: "120/m", burst: 3 },
   });
   assert.equal(put.status, 200);
-  assert.deepEqual(await put.json(), { domain: "slow.example", ratePerSecond: 2, burst: 3 });
+  assert.deepEqual(await put.json(), {
+    domain: "slow.example",
+    ratePerSecond: 2,
+    burst: 3,
+    released: 0,
+  });
   assert.deepEqual(fixture.limiter.limits().overrides["slow.example"], {
     ratePerSecond: 2,
     burst: 3,
@@ -39,8 +44,46 @@ Deno.test("PUT, GET and DELETE /v1/delivery/rate-limits/:domain change the RateL
     method: "DELETE",
   });
   assert.equal(deleted.status, 200);
-  assert.deepEqual(await deleted.json(), { domain: "slow.example", ratePerSecond: 10, burst: 20 });
+  assert.deepEqual(await deleted.json(), {
+    domain: "slow.example",
+    ratePerSecond: 10,
+    burst: 20,
+    released: 0,
+  });
   assert.equal(fixture.limiter.limits().overrides["slow.example"], undefined);
+});
+
+Deno.test("PUT /v1/delivery/rate-limits/:domain makes mail that only waited for the old limit due now", async () => {
+  await using fixture = await openFixture();
+  const later = fixture.clock.now() + 3_600_000;
+  const postpone = async (status: "pending" | "deferred") => {
+    const id = await fixture.spool(undefined, {
+      recipients: ["a@slow.example", "b@other.example"],
+    });
+    const message = (await fixture.queue.get(id))!;
+    const [slow, other] = message.recipients;
+    assert.ok(
+      await fixture.queue.update({
+        ...message,
+        nextAttemptAt: later,
+        recipients: [{ ...slow, status, nextAttemptAt: later }, { ...other, nextAttemptAt: later }],
+      }),
+    );
+    return id;
+  };
+  const waited = await postpone("pending"); // held back by the 1/h limit, never tried
+  const deferred = await postpone("deferred"); // a 4xx: keeps its retry schedule
+  const put = await fixture.call("/v1/delivery/rate-limits/slow.example", {
+    method: "PUT",
+    json: { rate: "100/s", burst: 100 },
+  });
+  assert.equal((await put.json()).released, 1);
+  const now = fixture.clock.now();
+  const released = (await fixture.queue.get(waited))!;
+  assert.equal(released.nextAttemptAt, now);
+  assert.deepEqual(released.recipients.map((r) => r.nextAttemptAt), [now, later]);
+  assert.equal((await fixture.queue.get(deferred))!.nextAttemptAt, later);
+  assert.equal(fixture.wakes(), 1);
 });
 
 Deno.test("GET /v1/delivery/breakers and POST .../reset close an open breaker", async () => {

@@ -204,3 +204,49 @@ function isSkippable(error: unknown): boolean {
   return error instanceof Error && "status" in error &&
     (error.status === 404 || error.status === 409);
 }
+
+/**
+ * After a rate limit changed: makes the recipients at `domain` that only waited for the old limit
+ * (still `pending`, never tried, due later) due now, so a raised limit takes effect at once. A
+ * recipient deferred by a real attempt keeps its retry schedule; a message in delivery is left
+ * alone.
+ *
+ * @returns How many messages were made due.
+ */
+export async function releaseWaiting(
+  queue: ControlQueue,
+  domain: string,
+  now: number,
+): Promise<number> {
+  const suffix = `@${domain.toLowerCase()}`;
+  const waiting = (recipient: QueuedMessage["recipients"][number]) =>
+    recipient.status === "pending" && (recipient.nextAttemptAt ?? 0) > now &&
+    recipient.address.toLowerCase().endsWith(suffix);
+  let released = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await queue.list({ domain, state: "queued" }, { cursor, limit: BULK_PAGE });
+    for (const listed of page.messages) {
+      for (let attempt = 0; attempt < MAX_UPDATE_TRIES; attempt++) {
+        const message = await queue.get(listed.id);
+        if (message === undefined || message.state !== "queued") break;
+        if (message.lease !== undefined && message.lease.until > now) break;
+        if (!message.recipients.some(waiting)) break;
+        const recipients = message.recipients.map((recipient) =>
+          waiting(recipient) ? { ...recipient, nextAttemptAt: now } : recipient
+        );
+        const next = {
+          ...message,
+          recipients,
+          nextAttemptAt: Math.min(message.nextAttemptAt, now),
+        };
+        if (await queue.update(next)) {
+          released++;
+          break;
+        }
+      }
+    }
+    cursor = page.cursor;
+  } while (cursor !== undefined);
+  return released;
+}
