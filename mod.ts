@@ -20,7 +20,15 @@ export {
 } from "./lib/config/mod.ts";
 export type { QueuedMessage, QueueStore } from "./lib/queue/mod.ts";
 export type { Reply } from "./lib/smtp/mod.ts";
-export { accept, addHeaders, defer, HOOK_PHASES, HookReplyError, reject } from "./lib/hooks/mod.ts";
+export {
+  accept,
+  addHeaders,
+  defer,
+  HOOK_PHASES,
+  HookReplyError,
+  reject,
+  setPriority,
+} from "./lib/hooks/mod.ts";
 export type {
   AcceptVerdict,
   ConnectInput,
@@ -40,6 +48,7 @@ export type {
   MailFromInput,
   MessageView,
   PeerView,
+  PriorityChange,
   QueuedInput,
   RcptToInput,
   RefuseVerdict,

@@ -28,7 +28,12 @@ export type InputOf<P extends HookPhase> = P extends HookPhase
 /** What the hooks of a session point decided together. */
 export type HookDecision =
   /** Go on with Empath's own answer; `headers`: fields `onData` hooks added (CRLF-ended lines). */
-  | { readonly kind: "continue"; readonly headers: string }
+  | {
+    readonly kind: "continue";
+    readonly headers: string;
+    /** The priority the last `setPriority()` asked for, if any. */
+    readonly priority?: number;
+  }
   /** Answer with `reply`: a hook refused, or failed (`451 4.3.0`). */
   | { readonly kind: "refuse"; readonly reply: Reply };
 
@@ -86,6 +91,11 @@ export class HookSet {
    */
   async run<P extends SessionHookPhase>(phase: P, input: InputOf<P>): Promise<HookDecision> {
     let headers = "";
+    let priority: number | undefined;
+    const carryOn = (): HookDecision =>
+      headers === "" && priority === undefined
+        ? CONTINUE
+        : { kind: "continue", headers, ...(priority === undefined ? {} : { priority }) };
     for (const hook of this.#hooks) {
       if (typeof hook.module[phase] !== "function") continue;
       const outcome = await this.call(hook, phase, input);
@@ -100,7 +110,10 @@ export class HookSet {
         case "continue":
           continue;
         case "accept":
-          return { kind: "continue", headers };
+          return carryOn();
+        case "priority":
+          priority = checked.priority;
+          continue;
         case "refuse":
           logger.info("Hook {hook} refused at {phase}: {code} {text}", {
             hook: hook.path,
@@ -119,7 +132,7 @@ export class HookSet {
           headers += checked.text;
       }
     }
-    return headers === "" ? CONTINUE : { kind: "continue", headers };
+    return carryOn();
   }
 
   /**

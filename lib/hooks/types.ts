@@ -204,11 +204,16 @@ export interface HeaderAdditions {
   readonly addHeaders: readonly (readonly [string, string])[];
 }
 
+/** `onData` only: the message's priority (0–9, higher first); later hooks still run and may change it. */
+export interface PriorityChange {
+  readonly priority: number;
+}
+
 /** What a hook decides: a verdict, or nothing (`undefined`: carry on with the next hook). */
 export type HookVerdict = AcceptVerdict | RefuseVerdict;
 
 /** What a hook may return (or resolve to). */
-export type HookResult = HookVerdict | HeaderAdditions | undefined | void;
+export type HookResult = HookVerdict | HeaderAdditions | PriorityChange | undefined | void;
 
 /** A hook function's return: its result, at once or as a promise. */
 type Answer<T> = T | Promise<T>;

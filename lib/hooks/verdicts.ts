@@ -11,6 +11,7 @@ import type {
   HeaderAdditions,
   HookPhase,
   HookResult,
+  PriorityChange,
   RefuseVerdict,
 } from "./types.ts";
 
@@ -135,7 +136,23 @@ export type CheckedResult =
   | { readonly kind: "continue" }
   | { readonly kind: "accept" }
   | { readonly kind: "refuse"; readonly reply: Reply }
-  | { readonly kind: "headers"; readonly text: string };
+  | { readonly kind: "headers"; readonly text: string }
+  | { readonly kind: "priority"; readonly priority: number };
+
+/**
+ * `onData` only: sets the message's priority (0 to 9, higher is delivered first), over the
+ * injection API's and the `X-Priority` header's. A later hook may set it again.
+ *
+ * @example Usage
+ * ```ts
+ * import { setPriority } from "./verdicts.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(setPriority(9), { priority: 9 });
+ * ```
+ */
+export function setPriority(priority: number): PriorityChange {
+  return { priority };
+}
 
 /**
  * Checks what a hook returned at `phase`.
@@ -146,6 +163,18 @@ export function checkResult(phase: HookPhase, result: HookResult): CheckedResult
   if (result === undefined || result === null) return { kind: "continue" };
   if (typeof result !== "object") {
     throw new HookReplyError(`Cannot use ${describe(result)} as a hook result`);
+  }
+  if ("priority" in result) {
+    if (phase !== "onData") {
+      throw new HookReplyError(`Cannot set the priority at ${phase}: only onData can`);
+    }
+    const { priority } = result as PriorityChange;
+    if (!Number.isInteger(priority) || priority < 0 || priority > 9) {
+      throw new HookReplyError(
+        `Cannot set the priority to ${describe(priority)}: expected an integer from 0 to 9`,
+      );
+    }
+    return { kind: "priority", priority };
   }
   if ("addHeaders" in result) {
     if (phase !== "onData") {
@@ -165,7 +194,7 @@ export function checkResult(phase: HookPhase, result: HookResult): CheckedResult
   }
   throw new HookReplyError(
     `Cannot use ${describe(result)} as a hook result: expected accept(), reject(), defer()` +
-      (phase === "onData" ? ", addHeaders()" : "") + " or undefined",
+      (phase === "onData" ? ", addHeaders(), setPriority()" : "") + " or undefined",
   );
 }
 

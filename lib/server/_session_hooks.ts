@@ -44,7 +44,7 @@ export type DataOutcome =
   | {
     readonly kind: "commit";
     /** Fields to store with the envelope: added headers, the context, after-queue tasks. */
-    readonly extras: Pick<EnvelopeInit, "headerPrefix" | "hookContext" | "tasks">;
+    readonly extras: Pick<EnvelopeInit, "headerPrefix" | "hookContext" | "tasks" | "priority">;
   };
 
 /** A frozen snapshot of the session for hooks. */
@@ -143,6 +143,7 @@ export class SessionHooks {
     const { hooks, context } = this.#inTransaction();
     const view = envelopeView(envelope, message.id);
     let headerPrefix: string | undefined;
+    let priority: number | undefined;
     if (hooks.has("onData")) {
       let decision;
       try {
@@ -163,6 +164,7 @@ export class SessionHooks {
       }
       if (decision.kind === "refuse") return decision;
       if (decision.headers !== "") headerPrefix = decision.headers;
+      priority = decision.priority;
     }
     const hookContext = storableContext(context, message.id);
     const tasks = hookTasks(hooks, "onQueued", {
@@ -174,6 +176,7 @@ export class SessionHooks {
       kind: "commit",
       extras: {
         ...(headerPrefix === undefined ? {} : { headerPrefix }),
+        ...(priority === undefined ? {} : { priority }),
         ...(hookContext === undefined ? {} : { hookContext }),
         ...(tasks.length === 0 ? {} : { tasks }),
       },

@@ -148,6 +148,29 @@ Deno.test("a header field added at onData sits above the DKIM signature, which s
   assert.deepEqual(verdicts.map((v) => v.result), ["pass"]);
 });
 
+Deno.test("onData setPriority() overrides the X-Priority header; an out-of-range priority gets 451", async () => {
+  await using dir = await hookDir();
+  const hook = await dir.write(
+    "priority.ts",
+    `import { setPriority } from "${MOD_URL}";
+     export const onData = ({ envelope }) =>
+       envelope.recipients.some((r) => r.startsWith("vip@")) ? setPriority(9)
+       : envelope.recipients.some((r) => r.startsWith("bad@")) ? setPriority(12)
+       : undefined;`,
+  );
+  await using server = await startTestEmpath((config) => void (config.hooks = [hook]));
+  await using client = await session(server.port);
+  const send = (to: string) =>
+    sendMessage(client, { from: "a@origin.test", to: [to], body: "X-Priority: 5\r\n\r\nx" });
+  const vip = await send("vip@localhost");
+  assert.equal((await server.empath.queue.get(queuedId(vip)))!.priority, 9);
+  const plain = await send("plain@localhost");
+  assert.equal((await server.empath.queue.get(queuedId(plain)))!.priority, 2); // X-Priority: 5
+  const bad = await send("bad@localhost");
+  assert.equal(bad.code, 451);
+  assert.match(bad.raw, /4\.3\.0/);
+});
+
 Deno.test("a throwing hook or one over its time budget gets 451 4.3.0, and the server goes on", async () => {
   await using dir = await hookDir();
   const hook = await dir.write(
