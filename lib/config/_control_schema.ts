@@ -5,6 +5,7 @@ import {
   checkedValue,
   choiceValue,
   listenAddressValue,
+  reportDuplicates,
   sizeValue,
   textValue,
 } from "./_schema_values.ts";
@@ -31,18 +32,7 @@ export const controlSchema: z.ZodType<ControlConfig, unknown> = z.strictObject({
   listen: listenAddressValue().default("127.0.0.1:8025"),
   token_file: textValue("a file path").default("data/control.token"),
   tokens: arrayValue(controlTokenSchema).superRefine((tokens, context) => {
-    const seen = new Set<string>();
-    for (const [index, token] of tokens.entries()) {
-      if (seen.has(token.name)) {
-        context.addIssue({
-          code: "custom",
-          path: [index, "name"],
-          message: `duplicate name "${token.name}": expected each name once`,
-          input: token.name,
-        });
-      }
-      seen.add(token.name);
-    }
+    reportDuplicates(tokens.map((token) => token.name), context, { key: "name" });
   }).default(() => []),
   max_body: sizeValue().default(1_048_576),
 }).transform((control) => ({

@@ -6,6 +6,7 @@ import {
   checkedValue,
   durationValue,
   integerValue,
+  reportDuplicates,
 } from "./_schema_values.ts";
 
 /** The default time budget of one hook call, in milliseconds. */
@@ -35,18 +36,7 @@ const hookEntrySchema = z.strictObject({
 /** `[[hooks]]`: policy hook modules, in the order they run; each path once. */
 export const hooksSchema = arrayValue(hookEntrySchema)
   .superRefine((entries, context) => {
-    const seen = new Set<string>();
-    for (const [index, entry] of entries.entries()) {
-      if (seen.has(entry.path)) {
-        context.addIssue({
-          code: "custom",
-          path: [index, "path"],
-          message: `duplicate path "${entry.path}": expected each module once`,
-          input: entry.path,
-        });
-      }
-      seen.add(entry.path);
-    }
+    reportDuplicates(entries.map((entry) => entry.path), context, { key: "path", each: "module" });
   })
   .default(() => []);
 

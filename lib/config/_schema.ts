@@ -14,6 +14,7 @@ import {
   integerValue,
   listenAddressValue,
   passwordHashValue,
+  reportDuplicates,
   sizeValue,
   textValue,
 } from "./_schema_values.ts";
@@ -38,8 +39,8 @@ const listenerSchema = z.strictObject({
 
 const listenSchema = arrayValue(listenerSchema, 1)
   .superRefine((listeners, context) => {
-    reportDuplicates(listeners.map((listener) => listener.name), "name", context);
-    reportDuplicates(listeners.map((listener) => listener.address), "address", context);
+    reportDuplicates(listeners.map((listener) => listener.name), context, { key: "name" });
+    reportDuplicates(listeners.map((listener) => listener.address), context, { key: "address" });
   })
   .default(() => [{ ...DEFAULT_LISTENER }]);
 
@@ -101,7 +102,7 @@ const authUserSchema = z.strictObject({
 
 const authSchema = z.strictObject({
   users: arrayValue(authUserSchema).superRefine((users, context) => {
-    reportDuplicates(users.map((user) => user.username), "username", context);
+    reportDuplicates(users.map((user) => user.username), context, { key: "username" });
   }).default(() => []),
 });
 
@@ -179,21 +180,6 @@ export const configSchema: z.ZodType<Config, unknown> = z.strictObject({
     ...(tls === undefined ? {} : { tls }),
   };
 });
-
-function reportDuplicates(values: string[], key: string, context: z.RefinementCtx): void {
-  const seen = new Set<string>();
-  for (const [index, value] of values.entries()) {
-    if (seen.has(value)) {
-      context.addIssue({
-        code: "custom",
-        path: [index, key],
-        message: `duplicate ${key} "${value}": expected each ${key} once`,
-        input: value,
-      });
-    }
-    seen.add(value);
-  }
-}
 
 /** The machine's host name, or `"localhost"` without permission or on failure. */
 function systemHostname(): string {

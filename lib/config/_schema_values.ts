@@ -202,6 +202,32 @@ export function passwordHashValue() {
   }, { isSecret: true });
 }
 
+/**
+ * Adds an issue for each of `values` that an earlier one repeats, at `[index, key]`:
+ * `duplicate <key> "<value>": expected each <each> once`.
+ *
+ * @param options `key`: the field the values come from; `each`: what must be unique (default: `key`).
+ */
+export function reportDuplicates(
+  values: readonly string[],
+  context: z.RefinementCtx,
+  options: { readonly key: string; readonly each?: string },
+): void {
+  const { key, each = key } = options;
+  const seen = new Set<string>();
+  for (const [index, value] of values.entries()) {
+    if (seen.has(value)) {
+      context.addIssue({
+        code: "custom",
+        path: [index, key],
+        message: `duplicate ${key} "${value}": expected each ${each} once`,
+        input: value,
+      });
+    }
+    seen.add(value);
+  }
+}
+
 /** An array whose items all pass `item`. */
 export function arrayValue<T extends z.ZodType>(item: T, minLength = 0) {
   return z.array(item).min(minLength);

@@ -6,12 +6,8 @@ import {
   type SmtpClientOptions,
   type SmtpDeliveryRequest,
 } from "./smtp_client.ts";
-import {
-  freePort,
-  startAiosmtpd,
-  startScriptedPeer,
-  startSmtpSink,
-} from "../../tests/support/sink.ts";
+import { startAiosmtpd, startScriptedPeer, startSmtpSink } from "../../tests/support/sink.ts";
+import { freePort } from "../../tests/support/net.ts";
 import { skipWithout } from "../../tests/support/peers.ts";
 import { testCertificates } from "../../tests/support/certs.ts";
 

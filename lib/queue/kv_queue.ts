@@ -3,7 +3,7 @@ import { dirname } from "node:path";
 import { GroupCommitter } from "./_group_committer.ts";
 import { COUNT_KEY, taskKey, taskRange } from "./_kv_keys.ts";
 import { deleteOp, setOp } from "./_kv_ops.ts";
-import { buildTask, retriedTask } from "./_task.ts";
+import { buildTasks, retriedTask } from "./_task.ts";
 import {
   collectKvStats,
   dueKvMessages,
@@ -14,9 +14,7 @@ import {
 } from "./_kv_reads.ts";
 import { KvSpoolSink } from "./_kv_spool_sink.ts";
 import { deleteKvMessage, removeKvOrphans, updateKvMessage } from "./_kv_writes.ts";
-import { DEFAULT_MAX_AGE_MS } from "./_record.ts";
-import { ChunkedSpoolWriter } from "./_spool_writer.ts";
-import { cryptoRandomBytes, newMessageId } from "./message_id.ts";
+import { OpenSpools } from "./_open_spools.ts";
 import { toSpoolError } from "./spool_error.ts";
 import type {
   ListFilter,
@@ -80,28 +78,18 @@ class KvQueueStore implements QueueStore {
   readonly #kv: Deno.Kv;
   readonly #committer: GroupCommitter;
   readonly #deps: QueueDeps;
-  readonly #maxAgeMs: number;
-  readonly #activeSpools = new Set<string>();
+  readonly #spools: OpenSpools;
   #phase: StorePhase = { kind: "open" };
 
   constructor(kv: Deno.Kv, deps: QueueDeps, options: QueueOptions) {
     this.#kv = kv;
     this.#committer = new GroupCommitter(kv);
     this.#deps = deps;
-    this.#maxAgeMs = options.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
+    this.#spools = new OpenSpools(deps, options);
   }
 
   createSpool(): SpoolWriter {
-    const id = newMessageId(this.#deps.clock.now(), this.#deps.random ?? cryptoRandomBytes);
-    this.#activeSpools.add(id);
-    return new ChunkedSpoolWriter({
-      sink: new KvSpoolSink(this.#committer, this.#deps.clock, this.#kv),
-      clock: this.#deps.clock,
-      id,
-      maxAgeMs: this.#maxAgeMs,
-      onSettled: (settled) => this.#activeSpools.delete(settled),
-      onCommitted: this.#deps.onCommitted,
-    });
+    return this.#spools.open(new KvSpoolSink(this.#committer, this.#deps.clock, this.#kv));
   }
 
   get(id: string): Promise<QueuedMessage | undefined> {
@@ -143,13 +131,11 @@ class KvQueueStore implements QueueStore {
 
   cleanupOrphans(): Promise<number> {
     const target = { kv: this.#kv, committer: this.#committer };
-    return removeKvOrphans(target, this.#activeSpools);
+    return removeKvOrphans(target, this.#spools.ids);
   }
 
   async addTasks(inits: readonly TaskInit[]): Promise<QueueTask[]> {
-    const now = this.#deps.clock.now();
-    const random = this.#deps.random ?? cryptoRandomBytes;
-    const tasks = inits.map((init) => buildTask(init, newMessageId(now, random), now));
+    const tasks = buildTasks(inits, this.#deps);
     if (tasks.length > 0) {
       await this.#committer.submit(tasks.map((task) => setOp(taskKey(task), task)));
     }

@@ -1,11 +1,10 @@
 // The in-memory implementation of QueueStore, for tests and embedders without a disk.
 import { addToStats, emptyStats, PageCollector, pageLimit } from "./_query.ts";
-import { DEFAULT_MAX_AGE_MS, prepareUpdate } from "./_record.ts";
+import { prepareUpdate } from "./_record.ts";
 import { priorityBand } from "./priority.ts";
-import { ChunkedSpoolWriter } from "./_spool_writer.ts";
-import { buildTask, compareTasks, retriedTask } from "./_task.ts";
+import { OpenSpools } from "./_open_spools.ts";
+import { buildTasks, compareTasks, retriedTask } from "./_task.ts";
 import type { SpoolSink } from "./_spool_writer.ts";
-import { cryptoRandomBytes, newMessageId } from "./message_id.ts";
 import { SpoolError } from "./spool_error.ts";
 import type {
   ListFilter,
@@ -67,25 +66,15 @@ class MemoryQueueStore implements QueueStore {
     phase: "open",
   };
   readonly #deps: QueueDeps;
-  readonly #maxAgeMs: number;
-  readonly #activeSpools = new Set<string>();
+  readonly #spools: OpenSpools;
 
   constructor(deps: QueueDeps, options: QueueOptions) {
     this.#deps = deps;
-    this.#maxAgeMs = options.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
+    this.#spools = new OpenSpools(deps, options);
   }
 
   createSpool(): SpoolWriter {
-    const id = newMessageId(this.#deps.clock.now(), this.#deps.random ?? cryptoRandomBytes);
-    this.#activeSpools.add(id);
-    return new ChunkedSpoolWriter({
-      sink: new MemorySpoolSink(this.#state),
-      clock: this.#deps.clock,
-      id,
-      maxAgeMs: this.#maxAgeMs,
-      onSettled: (settled) => this.#activeSpools.delete(settled),
-      onCommitted: this.#deps.onCommitted,
-    });
+    return this.#spools.open(new MemorySpoolSink(this.#state));
   }
 
   get(id: string): Promise<QueuedMessage | undefined> {
@@ -180,7 +169,7 @@ class MemoryQueueStore implements QueueStore {
   cleanupOrphans(): Promise<number> {
     let removed = 0;
     for (const id of this.#state.spooling.keys()) {
-      if (this.#activeSpools.has(id)) continue;
+      if (this.#spools.ids.has(id)) continue;
       this.#state.spooling.delete(id);
       removed++;
     }
@@ -189,9 +178,7 @@ class MemoryQueueStore implements QueueStore {
 
   addTasks(inits: readonly TaskInit[]): Promise<QueueTask[]> {
     try {
-      const now = this.#deps.clock.now();
-      const random = this.#deps.random ?? cryptoRandomBytes;
-      const tasks = inits.map((init) => buildTask(init, newMessageId(now, random), now));
+      const tasks = buildTasks(inits, this.#deps);
       for (const task of tasks) this.#state.tasks.set(task.id, structuredClone(task));
       if (tasks.length > 0) this.#countCommit();
       return Promise.resolve(tasks);

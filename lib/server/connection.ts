@@ -1,84 +1,19 @@
-import type tls from "node:tls";
 import { concatBytes } from "./_bytes.ts";
-import type { PriorityConfig } from "../config/mod.ts";
-import { type EnvelopeInit, headerPriority, type QueueStore } from "../queue/mod.ts";
-import type { MessageSigning } from "../dkim/mod.ts";
-import type { HookRegistry } from "../hooks/mod.ts";
-import {
-  fieldValue,
-  receivedHeader,
-  receivedProtocol,
-  type Reply,
-  ServerSession,
-  type SessionEvent,
-  type SessionOptions,
-  timeoutExceeded,
-} from "../smtp/mod.ts";
-import { getLogger, type SmtpMetrics, type TracingOptions } from "../observe/mod.ts";
-import { SessionTrace, UNTRACED_COMMIT } from "./_session_trace.ts";
+import { type Reply, ServerSession, type SessionEvent, timeoutExceeded } from "../smtp/mod.ts";
+import { getLogger, type TracingOptions } from "../observe/mod.ts";
+import { SessionTrace } from "./_session_trace.ts";
 import { SessionHooks, sessionView } from "./_session_hooks.ts";
-import { MessageIntake } from "./intake.ts";
-import type { RelayPolicy } from "./policy.ts";
+import { MessageReceipt, postmaster } from "./_message_receipt.ts";
+import type {
+  ConnectionServices,
+  ConnectionSettings,
+  ConnectionSnapshot,
+} from "./connection_types.ts";
 import type { TlsSessionInfo } from "./tls.ts";
 import type { SmtpTransport } from "./transport.ts";
-import type { Authenticator } from "./auth.ts";
-import { ConnectionTimers, type SessionTimeouts } from "./timers.ts";
+import { ConnectionTimers } from "./timers.ts";
 
 const logger = getLogger(["empath", "server"]);
-
-/** The services a connection uses; built once per listener by the composition root. */
-export interface ConnectionServices {
-  readonly queue: Pick<QueueStore, "createSpool">;
-  readonly policy: RelayPolicy;
-  readonly authenticator: Authenticator;
-  readonly tlsContext?: tls.SecureContext;
-  readonly now: () => number;
-  /** Called after a message is committed (wakes delivery, publishes the event). */
-  readonly onQueued?: (queued: QueuedInfo) => void;
-  /** Where connections, transactions, messages, replies and TLS handshakes are counted. */
-  readonly metrics?: SmtpMetrics;
-  /** What spans may record (`[observe.tracing]`). @default {{ includeAddresses: false }} */
-  readonly tracing?: TracingOptions;
-  /** DKIM signing of submitted mail (`RelayPolicy.isSubmitter`); absent: nothing is signed. */
-  readonly dkim?: MessageSigning;
-  /** The policy hooks in force (read at each hook point); absent: none. */
-  readonly hooks?: HookRegistry;
-}
-
-/** A message just committed, as {@linkcode ConnectionServices.onQueued} sees it. */
-export interface QueuedInfo {
-  readonly id: string;
-  /** The number of recipients. */
-  readonly recipients: number;
-  /** The envelope as committed. */
-  readonly envelope: EnvelopeInit;
-  /** Message bytes received from the client (without the `Received:` header added here). */
-  readonly size: number;
-}
-
-/** Per-listener settings of a connection, as plain data. */
-export interface ConnectionSettings {
-  readonly listener: string;
-  readonly hostname: string;
-  readonly session: SessionOptions;
-  readonly timeouts: SessionTimeouts;
-  /** `[priority]`; absent: every message gets the queue's default priority. */
-  readonly priority?: PriorityConfig;
-}
-
-/** What the control plane shows about one open connection. */
-export interface ConnectionSnapshot {
-  readonly id: number;
-  readonly listener: string;
-  readonly peer: string;
-  readonly since: number;
-  readonly phase: string;
-  readonly tls?: TlsSessionInfo;
-  readonly authenticatedUser?: string;
-  readonly bytesIn: number;
-  readonly bytesOut: number;
-  readonly messages: number;
-}
 
 let nextConnectionId = 1;
 
@@ -88,15 +23,16 @@ export const LINGER_MS = 2000;
 /**
  * Drives one SMTP connection: the only code that reads and writes the socket.
  * Bytes go into the sans-I/O {@link ServerSession}; its events are answered
- * here by asking the relay policy, the authenticator and the queue.
+ * here by asking the relay policy and the authenticator, and each message is
+ * taken into the queue by the connection's `MessageReceipt`.
  */
 export class SmtpConnection {
   readonly id = nextConnectionId++;
   readonly #services: ConnectionServices;
   readonly #settings: ConnectionSettings;
   readonly #session: ServerSession;
-  readonly #intake: MessageIntake;
   readonly #hooks: SessionHooks;
+  readonly #receipt: MessageReceipt;
   readonly #timers: ConnectionTimers;
   readonly #closed: Promise<void>;
   /** The connection's spans; `undefined` when tracing is off. */
@@ -105,9 +41,7 @@ export class SmtpConnection {
   #out: Uint8Array[] = [];
   #draining = false;
   #tls: TlsSessionInfo | undefined;
-  #stats = { since: 0, bytesIn: 0, bytesOut: 0, messages: 0 };
-  /** Body bytes of the message being received, for metrics. */
-  #messageBytes = 0;
+  #stats = { since: 0, bytesIn: 0, bytesOut: 0 };
   #linger: ReturnType<typeof setTimeout> | undefined;
   /** Set by {@link closeWhenIdle}: the reply to close with once no transaction is open. */
   #closing: Reply | undefined;
@@ -122,11 +56,16 @@ export class SmtpConnection {
     this.#settings = settings;
     const decideHelo = services.hooks !== undefined; // EHLO/HELO go through onHelo hooks
     this.#session = new ServerSession({ ...settings.session, tls: false, decideHelo });
-    this.#intake = new MessageIntake(services.queue, services.dkim);
-    this.#hooks = new SessionHooks(services.hooks, this.#postmaster());
+    this.#hooks = new SessionHooks(services.hooks, postmaster(settings.hostname));
     this.#timers = new ConnectionTimers(settings.timeouts, (what) => this.#timedOut(what));
     this.#stats.since = services.now();
     this.#trace = SessionTrace.open(transport.peer, settings, services.tracing ?? NO_ADDRESSES);
+    this.#receipt = new MessageReceipt({
+      session: this.#session,
+      peerAddress: () => this.peerAddress,
+      tls: () => this.#tls,
+      hookSession: () => this.#hookSession(),
+    }, { services, settings, hooks: this.#hooks, trace: this.#trace });
     // After STARTTLS the plaintext transport closes with the TLS one.
     this.#closed = transport.closed.then(() => this.#cleanup());
   }
@@ -156,6 +95,7 @@ export class SmtpConnection {
       tls: this.#tls,
       authenticatedUser: this.#session.authenticatedUser,
       ...this.#stats,
+      messages: this.#receipt.received,
     };
   }
 
@@ -249,11 +189,10 @@ export class SmtpConnection {
         if (event.close) this.#close();
         return !event.close;
       case "data-chunk":
-        this.#messageBytes += event.bytes.byteLength;
-        await this.#intake.write(event.bytes);
+        await this.#receipt.write(event.bytes);
         return true;
       case "data-aborted":
-        await this.#intake.discard();
+        await this.#receipt.discard();
         this.#queueOut(event.bytes);
         return true;
       case "starttls":
@@ -285,107 +224,16 @@ export class SmtpConnection {
           authenticatedUser: this.#session.authenticatedUser,
         });
         if (reply.code >= 400) return reply; // hooks only see what the policy accepted
-        const envelope = this.#envelope();
+        const envelope = this.#receipt.envelope();
         return await this.#hooks.rcptTo(this.#hookSession(), envelope, event.forwardPath) ?? reply;
       }
       case "data-start":
-        return await this.#beginMessage(event.mode);
+        return await this.#receipt.begin(event.mode);
       case "data-end":
-        return await this.#endMessage();
+        return await this.#receipt.end();
       case "auth":
         return await this.#services.authenticator.authenticate(event, this.peerAddress);
     }
-  }
-
-  async #beginMessage(mode: "data" | "bdat"): Promise<Reply> {
-    this.#messageBytes = 0;
-    const client = { ip: this.peerAddress, authenticatedUser: this.#session.authenticatedUser };
-    const submitter = this.#services.policy.isSubmitter(client);
-    // Only submitted mail is signed, and only a submitter may set its priority with a header.
-    const header = submitter ? this.#settings.priority?.header.toLowerCase() : undefined;
-    await this.#intake.begin((id) => this.#receivedHeader(id), {
-      sign: submitter,
-      collect: header ? new Set([header]) : undefined,
-    });
-    this.#trace?.dataStarted(this.#intake.id ?? "", this.#session.transaction);
-    if (mode === "bdat") return { code: 250, enhanced: "2.0.0", lines: ["Ok"] };
-    return { code: 354, lines: ["End data with <CR><LF>.<CR><LF>"] };
-  }
-
-  async #endMessage(): Promise<Reply> {
-    const id = this.#intake.id ?? "";
-    const intake = this.#intake;
-    const hooks = await this.#hooks.data(this.#hookSession(), this.#envelope(), {
-      id,
-      size: intake.size,
-      open: () => intake.readSpooled(),
-    });
-    if (hooks.kind === "refuse") {
-      await intake.discard(); // nothing is stored: the client gets the hook's reply
-      return hooks.reply;
-    }
-    const commit = this.#trace?.commit(id) ?? UNTRACED_COMMIT;
-    const envelope = {
-      ...this.#envelope(),
-      ...this.#priority(),
-      ...hooks.extras,
-      traceContext: commit.traceContext,
-    };
-    const reply = await commit.run(() => this.#intake.finish(envelope));
-    commit.end(reply);
-    if (reply.code === 250) {
-      this.#stats.messages++;
-      this.#services.metrics?.messageReceived(this.#settings.listener, this.#messageBytes);
-      this.#services.onQueued?.({
-        id,
-        recipients: this.#session.transaction?.recipients.length ?? 0,
-        envelope,
-        size: this.#messageBytes,
-      });
-      this.#hooks.queued(this.#hookSession(), envelope, id);
-      commit.run(() =>
-        logger.info("Message {message_id} queued from {ip}", {
-          message_id: id,
-          ip: this.peerAddress,
-          recipients: this.#session.transaction?.recipients.length,
-        })
-      );
-    }
-    return reply;
-  }
-
-  /** `{ priority }` from the submitter's priority header, else the configured default. */
-  #priority(): Pick<EnvelopeInit, "priority"> {
-    const rule = this.#settings.priority;
-    if (rule === undefined) return {};
-    const [field] = this.#intake.headerFields();
-    const fromHeader = field === undefined
-      ? undefined
-      : headerPriority(fieldValue(field), rule.values);
-    return { priority: fromHeader ?? rule.default };
-  }
-
-  #envelope(): EnvelopeInit {
-    const transaction = this.#session.transaction;
-    if (transaction === undefined) throw new TypeError("Message ended without a transaction");
-    const reversePath = transaction.reversePath;
-    return {
-      reversePath: reversePath.kind === "mailbox" ? reversePath.address : "",
-      recipients: transaction.recipients.map((path) =>
-        path.kind === "mailbox" && path.domain !== "" ? path.address : this.#postmaster()
-      ),
-      receivedFrom: {
-        ip: this.peerAddress,
-        helo: this.#session.helo?.domain ?? "",
-        tls: this.#tls,
-        authUser: this.#session.authenticatedUser,
-        listener: this.#settings.listener,
-      },
-      mailParams: {
-        body: transaction.mailParams.body,
-        smtputf8: transaction.mailParams.smtputf8 === true,
-      },
-    };
   }
 
   #hookSession() {
@@ -396,31 +244,6 @@ export class SmtpConnection {
       tls: this.#tls,
       authUser: this.#session.authenticatedUser,
       helo: this.#session.helo,
-    });
-  }
-
-  #postmaster(): string {
-    return `postmaster@${this.#settings.hostname.toLowerCase()}`;
-  }
-
-  #receivedHeader(id: string): string {
-    const transaction = this.#session.transaction;
-    const recipients = transaction?.recipients ?? [];
-    const only = recipients.length === 1 ? recipients[0] : undefined;
-    return receivedHeader({
-      from: this.#session.helo?.domain ?? "unknown",
-      ip: this.peerAddress,
-      by: this.#settings.hostname,
-      with: receivedProtocol({
-        esmtp: this.#session.helo?.verb === "EHLO",
-        tls: this.#tls !== undefined,
-        authenticated: this.#session.authenticatedUser !== undefined,
-        utf8: transaction?.mailParams.smtputf8 === true,
-      }),
-      tls: this.#tls,
-      id,
-      for: only?.kind === "mailbox" ? only.address : undefined,
-      date: new Date(this.#services.now()),
     });
   }
 
@@ -491,7 +314,7 @@ export class SmtpConnection {
   async #cleanup(): Promise<void> {
     clearTimeout(this.#linger);
     this.#timers.clear();
-    await this.#intake.discard();
+    await this.#receipt.discard();
     this.#trace?.close();
   }
 }

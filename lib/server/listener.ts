@@ -1,11 +1,11 @@
 import { getLogger } from "../observe/mod.ts";
 import { formatReply, shuttingDown } from "../smtp/mod.ts";
-import {
-  type ConnectionServices,
-  type ConnectionSettings,
-  type ConnectionSnapshot,
-  SmtpConnection,
-} from "./connection.ts";
+import { SmtpConnection } from "./connection.ts";
+import type {
+  ConnectionServices,
+  ConnectionSettings,
+  ConnectionSnapshot,
+} from "./connection_types.ts";
 import { TcpTransport } from "./transport.ts";
 import { type AdmissionRefusal, type ConnectionCaps, ConnectionLimiter } from "./limits.ts";
 

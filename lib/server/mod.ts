@@ -7,6 +7,7 @@
  */
 export * from "./auth.ts";
 export * from "./connection.ts";
+export * from "./connection_types.ts";
 export * from "./limits.ts";
 export * from "./listener.ts";
 export * from "./policy.ts";

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { compileFlags, flagValues } from "../support/compile_flags.ts";
 import { run } from "../support/peers.ts";
-import { spawnEmpath } from "../support/process.ts";
+import { controlApi, spawnEmpath } from "../support/process.ts";
 import { sendMessage, TestSmtpClient } from "../support/smtp_client.ts";
 import { eventually } from "../support/wait.ts";
 
@@ -71,8 +71,7 @@ Deno.test("the compile task's permissions run the daemon on default paths, accep
         .catch(() => []);
       return files.length === 1;
     });
-    const controlPort = await eventually(() => Promise.resolve(controlPortOf(proc.logs)));
-    const url = `http://127.0.0.1:${controlPort}`;
+    const { url, token } = await controlApi(proc, `${dir}/data/control.token`);
 
     const stats = await runEmpath(
       flags,
@@ -81,7 +80,6 @@ Deno.test("the compile task's permissions run the daemon on default paths, accep
     );
     assert.equal(stats.code, 0, stats.stderr);
     assert.equal(JSON.parse(stats.stdout).total, 0, "the delivered message left the queue");
-    const token = (await Deno.readTextFile(`${dir}/data/control.token`)).trim();
     const metrics = await fetch(`${url}/metrics`, {
       headers: { Authorization: `Bearer ${token}` },
     });
@@ -102,16 +100,6 @@ Deno.test("the compile task's permissions run the daemon on default paths, accep
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 });
-
-function controlPortOf(logs: Record<string, unknown>[]): number | undefined {
-  for (const log of logs) {
-    const properties = log.properties as Record<string, unknown> | undefined;
-    if (String(log.message).startsWith("Control API ready") && properties !== undefined) {
-      return typeof properties.port === "number" ? properties.port : undefined;
-    }
-  }
-  return undefined;
-}
 
 Deno.test("deno task build-info writes an entry point whose `empath version` names the commit", async () => {
   const flags = await compileFlags();

@@ -1,69 +1,24 @@
 // `empath control …` as an operator runs it: the real CLI entry point against the real daemon,
 // finding the API address and token through `--config` alone.
 import assert from "node:assert/strict";
+import { controlCli } from "../support/cli.ts";
+import { daemonConfig, maildirRoute, smtpRoute } from "../support/daemon_config.ts";
+import { freePort } from "../support/net.ts";
 import { spawnEmpath } from "../support/process.ts";
 import { sendMessage, TestSmtpClient } from "../support/smtp_client.ts";
 import { eventually } from "../support/wait.ts";
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
-
-const CONFIG = (dir: string, controlPort: number) => `
-hostname = "cli.empath.test"
-[[listen]]
-address = "127.0.0.1:0"
-[control]
-listen = "127.0.0.1:${controlPort}"
-token_file = "${dir}/control.token"
-[queue]
-path = "${dir}/queue.kv"
-retry = ["1h"]
-[[routes]]
-domains = ["unreachable.test"]
-kind = "smtp"
-to = "127.0.0.1:1"
-[[routes]]
-domains = ["origin.test"]
-kind = "maildir"
-path = "${dir}/maildir"
-`;
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
+const CONFIG = (dir: string, controlPort: number) =>
+  daemonConfig(dir, { hostname: "cli.empath.test", controlPort, retry: ["1h"] }) +
+  smtpRoute(["unreachable.test"], "127.0.0.1:1") +
+  maildirRoute(["origin.test"], `${dir}/maildir`);
 
 Deno.test("empath control --config steers the real daemon: list, view, why, hold, release, retry, rate-limit, log-level, delete --bounce", async () => {
   const dir = await Deno.makeTempDir({ prefix: "empath-control-cli-" });
   const config = `${dir}/empath.toml`;
   await Deno.writeTextFile(config, CONFIG(dir, freePort()));
   await using proc = await spawnEmpath({ cwd: dir, config });
-  const control = async (...args: string[]): Promise<CliResult> => {
-    const output = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--unstable-kv", "-A", MAIN, "control", "--config", config, ...args],
-      cwd: dir,
-      stdin: "null",
-      env: { EMPATH_CONTROL_URL: "", EMPATH_CONTROL_TOKEN: "" },
-    }).output();
-    const decoder = new TextDecoder();
-    return {
-      code: output.code,
-      stdout: decoder.decode(output.stdout),
-      stderr: decoder.decode(output.stderr),
-    };
-  };
-  const ok = async (...args: string[]) => {
-    const result = await control(...args);
-    assert.equal(result.code, 0, `${args.join(" ")}: ${result.stderr}`);
-    return result.stdout;
-  };
+  const { run: control, ok } = controlCli(config, { cwd: dir });
 
   try {
     {

@@ -1,27 +1,13 @@
 import assert from "node:assert/strict";
+import { daemonConfig, maildirRoute, smtpRoute } from "../support/daemon_config.ts";
 import { run, skipWithout } from "../support/peers.ts";
-import { spawnEmpath } from "../support/process.ts";
+import { controlApi, spawnEmpath } from "../support/process.ts";
 import { sendMessage, TestSmtpClient } from "../support/smtp_client.ts";
 
-const CONFIG = (dir: string) => `
-hostname = "control.empath.test"
-[[listen]]
-address = "127.0.0.1:0"
-[control]
-listen = "127.0.0.1:0"
-token_file = "${dir}/control.token"
-[queue]
-path = "${dir}/queue.kv"
-retry = ["1h"]
-[[routes]]
-domains = ["unreachable.test"]
-kind = "smtp"
-to = "127.0.0.1:1"
-[[routes]]
-domains = ["local.test"]
-kind = "maildir"
-path = "${dir}/maildir"
-`;
+const CONFIG = (dir: string) =>
+  daemonConfig(dir, { hostname: "control.empath.test", retry: ["1h"] }) +
+  smtpRoute(["unreachable.test"], "127.0.0.1:1") +
+  maildirRoute(["local.test"], `${dir}/maildir`);
 
 Deno.test({
   name:
@@ -32,15 +18,7 @@ Deno.test({
     await Deno.writeTextFile(`${dir}/empath.toml`, CONFIG(dir));
     const proc = await spawnEmpath({ cwd: dir, config: `${dir}/empath.toml` });
     try {
-      const isReady = (l: Record<string, unknown>) =>
-        String(l.message).startsWith("Control API ready");
-      for (let i = 0; i < 100 && !proc.logs.some(isReady); i++) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      const ready = proc.logs.find(isReady);
-      const port = (ready?.properties as { port: number }).port;
-      const base = `http://127.0.0.1:${port}`;
-      const token = (await Deno.readTextFile(`${dir}/control.token`)).trim();
+      const { url: base, token } = await controlApi(proc, `${dir}/control.token`);
       assert.equal((await Deno.stat(`${dir}/control.token`)).mode! & 0o777, 0o600);
       assert.ok(
         proc.logs.every((l) => !JSON.stringify(l).includes(token)),

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { openKvQueue } from "../../lib/queue/mod.ts";
+import { daemonConfig, smtpRoute } from "../support/daemon_config.ts";
 import { skipWithout } from "../support/peers.ts";
 import { spawnEmpath } from "../support/process.ts";
 import { startAiosmtpd } from "../support/sink.ts";
@@ -8,29 +9,17 @@ import { TestSmtpClient } from "../support/smtp_client.ts";
 const IGNORE = skipWithout("python3", "python3-aiosmtpd");
 const TOTAL = 500;
 
-const config = (dir: string, sinkPort: number) => `
-hostname = "crash.empath.test"
-[[listen]]
-address = "127.0.0.1:0"
-[control]
-listen = "127.0.0.1:0"
-token_file = "${dir}/control.token"
-[queue]
-path = "${dir}/queue.kv"
-retry = ["200ms"]
+const config = (dir: string, sinkPort: number) =>
+  daemonConfig(dir, { hostname: "crash.empath.test", retry: ["200ms"] }) + `
 [delivery]
 lease_time = "1s"
 concurrency = 16
 [delivery.defaults]
 rate = "100000/s"
 burst = 100000
-[[routes]]
-domains = ["sink.test"]
-kind = "smtp"
-to = "127.0.0.1:${sinkPort}"
 [observe.log]
 level = "warning"
-`;
+` + smtpRoute(["sink.test"], `127.0.0.1:${sinkPort}`);
 
 async function submitAll(port: number, tokens: string[]): Promise<void> {
   const perClient = Math.ceil(tokens.length / 10);

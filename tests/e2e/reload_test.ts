@@ -1,30 +1,14 @@
 import assert from "node:assert/strict";
-import { spawnEmpath } from "../support/process.ts";
+import { daemonConfig, maildirRoute } from "../support/daemon_config.ts";
+import { controlApi, spawnEmpath } from "../support/process.ts";
 import { sendMessage, TestSmtpClient } from "../support/smtp_client.ts";
 import { eventually } from "../support/wait.ts";
 
-const CONFIG = (dir: string, extra = "") => `
-hostname = "reload.empath.test"
-[[listen]]
-address = "127.0.0.1:0"
-[control]
-listen = "127.0.0.1:0"
-token_file = "${dir}/control.token"
-[queue]
-path = "${dir}/queue.kv"
-retry = ["1h"]
-[[routes]]
-domains = ["first.test"]
-kind = "maildir"
-path = "${dir}/first"
-${extra}`;
+const CONFIG = (dir: string, extra = "") =>
+  daemonConfig(dir, { hostname: "reload.empath.test", retry: ["1h"] }) +
+  maildirRoute(["first.test"], `${dir}/first`) + extra;
 
-const LATER_ROUTE = (dir: string) => `
-[[routes]]
-domains = ["later.test"]
-kind = "maildir"
-path = "${dir}/later"
-`;
+const LATER_ROUTE = (dir: string) => maildirRoute(["later.test"], `${dir}/later`);
 
 async function send(port: number, to: string): Promise<void> {
   await using client = await TestSmtpClient.connect(port);
@@ -71,15 +55,12 @@ Deno.test("reload: SIGHUP adds a route that mail then follows; a broken file is 
     await send(proc.port, "v@later.test");
     await eventually(() => Promise.resolve(files(`${dir}/later/v/new`) === 1));
 
-    const isReady = (l: Record<string, unknown>) =>
-      String(l.message).startsWith("Control API ready");
-    const port = (proc.logs.find(isReady)?.properties as { port: number }).port;
-    const token = (await Deno.readTextFile(`${dir}/control.token`)).trim();
+    const { url, token } = await controlApi(proc, `${dir}/control.token`);
     await Deno.writeTextFile(
       configPath,
       CONFIG(dir, LATER_ROUTE(dir)) + "\n[policy]\nmax_recipients = -3\n",
     );
-    const refused = await fetch(`http://127.0.0.1:${port}/v1/config/reload`, {
+    const refused = await fetch(`${url}/v1/config/reload`, {
       method: "POST",
       headers: { authorization: `Bearer ${token}` },
     });
@@ -91,12 +72,12 @@ Deno.test("reload: SIGHUP adds a route that mail then follows; a broken file is 
     await eventually(() => Promise.resolve(files(`${dir}/later/w/new`) === 1));
 
     await Deno.writeTextFile(configPath, CONFIG(dir, LATER_ROUTE(dir)));
-    const applied = await fetch(`http://127.0.0.1:${port}/v1/config/reload`, {
+    const applied = await fetch(`${url}/v1/config/reload`, {
       method: "POST",
       headers: { authorization: `Bearer ${token}` },
     });
     assert.equal(applied.status, 200, await applied.clone().text());
-    const levels = await fetch(`http://127.0.0.1:${port}/v1/system/log-level`, {
+    const levels = await fetch(`${url}/v1/system/log-level`, {
       headers: { authorization: `Bearer ${token}` },
     });
     assert.equal((await levels.json()).level, "debug", "--log-level debug survives reloads");

@@ -1,6 +1,7 @@
 import { eventually } from "../support/wait.ts";
 import assert from "node:assert/strict";
 import { startTestEmpath } from "../support/empath.ts";
+import { closeAll } from "../support/net.ts";
 import { skipWithout } from "../support/peers.ts";
 import { startAiosmtpd } from "../support/sink.ts";
 import { sendMessage, TestSmtpClient } from "../support/smtp_client.ts";
@@ -29,14 +30,9 @@ function startCountingProxy(target: number) {
     } catch {
       // either side closed
     }
-    for (const conn of [from, to]) {
-      try {
-        conn.close();
-      } catch {
-        // already closed
-      }
-      conns.delete(conn);
-    }
+    closeAll([from, to]);
+    conns.delete(from);
+    conns.delete(to);
   };
   const accepting = (async () => {
     for await (const client of listener) {
@@ -54,13 +50,7 @@ function startCountingProxy(target: number) {
     async [Symbol.asyncDispose]() {
       listener.close();
       await accepting;
-      for (const conn of conns) {
-        try {
-          conn.close();
-        } catch {
-          // already closed
-        }
-      }
+      closeAll(conns);
       await Promise.all(pumps);
     },
   };

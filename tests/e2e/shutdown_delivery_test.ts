@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { openKvQueue } from "../../lib/queue/mod.ts";
+import { daemonConfig, smtpRoute } from "../support/daemon_config.ts";
 import { spawnEmpath } from "../support/process.ts";
 import { type SlowPeerMessage, startSlowPeer } from "../support/slow_peer.ts";
 import { sendMessage, TestSmtpClient } from "../support/smtp_client.ts";
@@ -12,31 +13,17 @@ const SLOW = ["slow-1", "slow-2"];
 const MID = ["mid-1", "mid-2", "mid-3"];
 const QUEUED = ["queued-1", "queued-2", "queued-3"];
 
-const config = (dir: string, peerPort: number) => `
-hostname = "stop.empath.test"
-shutdown_grace = "3s"
-[[listen]]
-address = "127.0.0.1:0"
-[control]
-listen = "127.0.0.1:0"
-token_file = "${dir}/control.token"
-[queue]
-path = "${dir}/queue.kv"
-# A deferral would wait an hour and a kept lease ten minutes: the restart below
-# delivers at once only because the interrupted deliveries were released.
-retry = ["1h"]
+// A deferral would wait an hour and a kept lease ten minutes: the restart below
+// delivers at once only because the interrupted deliveries were released.
+const config = (dir: string, peerPort: number) =>
+  daemonConfig(dir, { hostname: "stop.empath.test", shutdownGrace: "3s", retry: ["1h"] }) + `
 [delivery]
 concurrency = 5
 lease_time = "10m"
 [delivery.defaults]
 rate = "1000/s"
 burst = 1000
-[[routes]]
-domains = ["peer.test"]
-kind = "smtp"
-to = "127.0.0.1:${peerPort}"
-tls = "disabled"
-`;
+` + smtpRoute(["peer.test"], `127.0.0.1:${peerPort}`, { tls: "disabled" });
 
 function delayMs({ body, seen }: { body: string; seen: number }): number {
   if (seen > 0) return 0;

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { openKvQueue, type QueueStore } from "../../lib/queue/mod.ts";
+import { openKvQueue } from "../../lib/queue/mod.ts";
+import { daemonConfig } from "../support/daemon_config.ts";
+import { assertQueueHolds, bodyFor } from "../support/durability.ts";
 import { queuedId } from "../support/empath.ts";
 import { type EmpathProcess, spawnEmpath } from "../support/process.ts";
 import { TestSmtpClient } from "../support/smtp_client.ts";
@@ -8,27 +10,11 @@ import { eventually } from "../support/wait.ts";
 const HOSTNAME = "lifecycle.empath.test";
 const SHUTTING_DOWN_REGEXP = new RegExp(`^421 4\\.3\\.2 ${HOSTNAME.replaceAll(".", "\\.")} `);
 
-const CONFIG = (dir: string, grace: string) => `
-hostname = "${HOSTNAME}"
-shutdown_grace = "${grace}"
-[[listen]]
-address = "127.0.0.1:0"
-[control]
-listen = "127.0.0.1:0"
-token_file = "${dir}/control.token"
-[queue]
-path = "${dir}/queue.kv"
+const CONFIG = (dir: string, grace: string) =>
+  daemonConfig(dir, { hostname: HOSTNAME, shutdownGrace: grace }) + `
 [delivery]
 enabled = false
 `;
-
-/** A body whose every byte derives from `token`, so a damaged copy is detected. */
-function bodyFor(token: string, size: number): string {
-  const line = `${token} ${"abcdefghijklmnopqrstuvwxyz0123456789".repeat(2)}\r\n`;
-  let body = `Subject: ${token}\r\n\r\n`;
-  while (body.length < size) body += line;
-  return body + `END ${token}`;
-}
 
 const SIZES = [300, 8_000, 90_000, 200_000];
 
@@ -80,28 +66,6 @@ async function stalledInData(port: number): Promise<TestSmtpClient> {
 
 const logged = (proc: EmpathProcess, prefix: string) =>
   eventually(() => Promise.resolve(proc.logs.some((l) => String(l.message).startsWith(prefix))));
-
-/** Every acknowledged message is in the queue, whole; every message there is whole. */
-async function assertQueueHolds(queue: QueueStore, acked: Map<string, string>): Promise<number> {
-  for (const [id, token] of acked) {
-    assert.ok(await queue.get(id), `acknowledged message ${id} is present`);
-    const body = await new Response(queue.readBody(id)).text();
-    assert.ok(body.endsWith(`END ${token}\r\n`), `body of ${id} is intact`);
-  }
-  let count = 0;
-  let cursor: string | undefined;
-  do {
-    const page = await queue.list(undefined, { cursor, limit: 200 });
-    for (const message of page.messages) {
-      const body = await new Response(queue.readBody(message.id)).text();
-      assert.equal(new TextEncoder().encode(body).length, message.size);
-      assert.match(body, /END w\d+m\d+\r\n$/, `message ${message.id} is complete`);
-      count++;
-    }
-    cursor = page.cursor;
-  } while (cursor);
-  return count;
-}
 
 Deno.test("SIGTERM under traffic: transactions finish, new clients get 421 4.3.2, exit 0 within the grace, every 250 is queued", async () => {
   const dir = await Deno.makeTempDir({ prefix: "empath-shutdown-" });

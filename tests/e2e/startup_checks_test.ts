@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import { testCertificates } from "../support/certs.ts";
+import { runMain } from "../support/cli.ts";
 import { spawnEmpath } from "../support/process.ts";
-
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
 const BASE = (dir: string) => `
 hostname = "checks.empath.test"
@@ -18,16 +17,11 @@ async function refusedStart(
   config: string,
 ): Promise<{ code: number; lines: string[] }> {
   await Deno.writeTextFile(`${dir}/empath.toml`, config);
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--unstable-kv", "-A", MAIN, "serve", "--config", "empath.toml"],
+  const { code, stderr } = await runMain(["serve", "--config", "empath.toml"], {
     cwd: dir,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(30_000),
-  }).output();
-  const stderr = new TextDecoder().decode(output.stderr);
-  return { code: output.code, lines: stderr.split("\n").filter((line) => line !== "") };
+    timeoutMs: 30_000,
+  });
+  return { code, lines: stderr.split("\n").filter((line) => line !== "") };
 }
 
 async function inTempDir(run: (dir: string) => Promise<void>): Promise<void> {

@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
 import { startDnsmasq } from "../support/dnsmasq.ts";
 import { testCertificates } from "../support/certs.ts";
+import { controlCli } from "../support/cli.ts";
+import { daemonConfig, smtpRoute } from "../support/daemon_config.ts";
+import { freePort } from "../support/net.ts";
 import { skipWithout } from "../support/peers.ts";
 import { spawnEmpath } from "../support/process.ts";
-import { freePort, startAiosmtpd } from "../support/sink.ts";
+import { startAiosmtpd } from "../support/sink.ts";
 import { queuedId } from "../support/empath.ts";
 import { TestSmtpClient } from "../support/smtp_client.ts";
 import { eventually } from "../support/wait.ts";
@@ -91,15 +94,8 @@ function startCollector() {
   };
 }
 
-const config = (dir: string, dnsPort: number, sinkPort: number) => `
-hostname = "trace.empath.test"
-[[listen]]
-address = "127.0.0.1:0"
-[control]
-listen = "127.0.0.1:0"
-token_file = "${dir}/control.token"
-[queue]
-path = "${dir}/queue.kv"
+const config = (dir: string, dnsPort: number, sinkPort: number) =>
+  daemonConfig(dir, { hostname: "trace.empath.test" }) + `
 [dns]
 name_server = "127.0.0.1:${dnsPort}"
 [delivery]
@@ -271,23 +267,9 @@ Deno.test({
   },
 });
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
-
-const restartConfig = (dir: string, controlPort: number, peerPort: number) => `
-hostname = "restart.empath.test"
-[[listen]]
-address = "127.0.0.1:0"
-[control]
-listen = "127.0.0.1:${controlPort}"
-token_file = "${dir}/control.token"
-[queue]
-path = "${dir}/queue.kv"
-retry = ["1h"]
-[[routes]]
-domains = ["later.test"]
-kind = "smtp"
-to = "127.0.0.1:${peerPort}"
-tls = "disabled"
+const restartConfig = (dir: string, controlPort: number, peerPort: number) =>
+  daemonConfig(dir, { hostname: "restart.empath.test", controlPort, retry: ["1h"] }) +
+  smtpRoute(["later.test"], `127.0.0.1:${peerPort}`, { tls: "disabled" }) + `
 [observe.log]
 level = "info"
 `;
@@ -300,28 +282,6 @@ const TRACE_ENV = (endpoint: string, instance: string) => ({
   OTEL_RESOURCE_ATTRIBUTES: `service.instance.id=${instance}`,
   OTEL_BSP_SCHEDULE_DELAY: "100",
 });
-
-/** `empath control --config FILE ARGS…` as an operator runs it; fails the test unless it exits 0. */
-async function controlCli(dir: string, ...args: string[]): Promise<string> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--unstable-kv",
-      "-A",
-      MAIN,
-      "control",
-      "--config",
-      `${dir}/empath.toml`,
-      ...args,
-    ],
-    cwd: dir,
-    stdin: "null",
-    env: { EMPATH_CONTROL_URL: "", EMPATH_CONTROL_TOKEN: "", OTEL_DENO: "" },
-  }).output();
-  const decoder = new TextDecoder();
-  assert.equal(output.code, 0, `${args.join(" ")}: ${decoder.decode(output.stderr)}`);
-  return decoder.decode(output.stdout);
-}
 
 function aboutMessage(logs: Record<string, unknown>[], id: string): Record<string, unknown>[] {
   return logs.filter((line) =>
@@ -404,7 +364,8 @@ Deno.test({
       let secondLogs: Record<string, unknown>[];
       try {
         // The retry is an hour away: an operator makes it due now.
-        assert.match(await controlCli(dir, "queue", "retry", id), /Scheduled for retry/);
+        const cli = controlCli(`${dir}/empath.toml`, { cwd: dir, env: { OTEL_DENO: "" } });
+        assert.match(await cli.ok("queue", "retry", id), /Scheduled for retry/);
         await eventually(async () => (await peer.messages()).length > 0, 30_000);
         await eventually(() =>
           Promise.resolve(

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { hashPassword, parseConfig } from "../../lib/config/mod.ts";
+import { type Config, hashPassword, parseConfig } from "../../lib/config/mod.ts";
 import { hashToken } from "../../lib/control/mod.ts";
-import { testCertificates } from "../support/certs.ts";
-import { queuedId, startTestEmpath } from "../support/empath.ts";
+import { type TestCertificates, testCertificates } from "../support/certs.ts";
+import { queuedId, startTestEmpath, type TestEmpath } from "../support/empath.ts";
+import { closeAll, freePort } from "../support/net.ts";
 import { skipWithout } from "../support/peers.ts";
-import { freePort } from "../support/sink.ts";
 import { sendMessage, TestSmtpClient } from "../support/smtp_client.ts";
 import { eventually } from "../support/wait.ts";
 
@@ -55,11 +55,7 @@ function startRejectingPeer(): { port: number } & AsyncDisposable {
       conns.add(conn);
       serve(conn).catch(() => {}).finally(() => {
         conns.delete(conn);
-        try {
-          conn.close();
-        } catch {
-          // closed by the client
-        }
+        closeAll([conn]);
       });
     }
   })().catch(() => {});
@@ -67,13 +63,7 @@ function startRejectingPeer(): { port: number } & AsyncDisposable {
     port: listener.addr.port,
     async [Symbol.asyncDispose]() {
       listener.close();
-      for (const conn of conns) {
-        try {
-          conn.close();
-        } catch {
-          // already closed
-        }
-      }
+      closeAll(conns);
       await accepting;
     },
   };
@@ -98,6 +88,78 @@ async function control(port: number, path: string, init: RequestInit & { token: 
   return response.status;
 }
 
+/** Fails the test if the audit trail `text` holds any of `secrets`. */
+function assertNoneIn(text: string, secrets: readonly string[]): void {
+  for (const secret of secrets) {
+    assert.ok(!text.includes(secret), `"${secret}" must not be in the audit trail`);
+  }
+}
+
+/** The first audit line with every field of `match`; fails the test when there is none. */
+function finder(lines: readonly AuditLine[]): (match: AuditLine) => AuditLine {
+  return (match) => {
+    const found = lines.find((line) => Object.entries(match).every(([k, v]) => line[k] === v));
+    assert.ok(found, `no audit line matching ${JSON.stringify(match)}`);
+    return found;
+  };
+}
+
+/** An SMTP route to a loopback port, without TLS. */
+function plainRoute(domain: string, port: number): Config["routes"][number] {
+  return {
+    domains: [domain],
+    kind: "smtp",
+    to: `127.0.0.1:${port}`,
+    tls: "disabled",
+    verifyCertificates: false,
+  };
+}
+
+/**
+ * Empath with the audit trail `audit`: STARTTLS with `certs`, the user alice (AUTH optional,
+ * password {@linkcode PASSWORD}), delivery on, control `tokens`, and `routes` added.
+ */
+async function startAudited(options: {
+  certs: TestCertificates;
+  passwordHash: string;
+  tokens: Config["control"]["tokens"];
+  audit: Config["observe"]["audit"];
+  routes: Config["routes"];
+}): Promise<TestEmpath> {
+  return await startTestEmpath((config) => {
+    config.tls = { cert: options.certs.cert, key: options.certs.key };
+    config.auth.users = [{ username: "alice", passwordHash: options.passwordHash }];
+    config.listen[0] = { ...config.listen[0], auth: "optional" };
+    config.delivery.enabled = true;
+    config.control.tokens = options.tokens;
+    config.observe.audit = options.audit;
+    config.routes.push(...options.routes);
+  });
+}
+
+const b64 = (text: string) => btoa(String.fromCharCode(...new TextEncoder().encode(text)));
+
+/** A client over STARTTLS that fails AUTH with {@linkcode WRONG_PASSWORD}, then logs in as alice. */
+async function authenticatedClient(port: number, caPem: string): Promise<TestSmtpClient> {
+  const client = await TestSmtpClient.connect(port);
+  try {
+    await client.reply();
+    await client.command("EHLO tls.client.test");
+    assert.equal((await client.command("STARTTLS")).code, 220);
+    await client.startTls(caPem);
+    await client.command("EHLO tls.client.test");
+    assert.equal(
+      (await client.command(`AUTH PLAIN ${b64(`\0alice\0${WRONG_PASSWORD}`)}`)).code,
+      535,
+    );
+    assert.equal((await client.command(`AUTH PLAIN ${b64(`\0alice\0${PASSWORD}`)}`)).code, 235);
+    return client;
+  } catch (error) {
+    client.close();
+    throw error;
+  }
+}
+
 Deno.test({
   name: "the audit trail records a message's life, operator actions and refused credentials",
   ignore: NO_OPENSSL,
@@ -111,50 +173,17 @@ Deno.test({
       { name: "ops-admin", hash: await hashToken(ADMIN_TOKEN), scope: "admin" as const },
       { name: "viewer", hash: await hashToken(READ_TOKEN), scope: "read" as const },
     ];
-    await using server = await startTestEmpath((config) => {
-      config.tls = { cert: certs.cert, key: certs.key };
-      config.auth.users = [{ username: "alice", passwordHash }];
-      config.listen[0] = { ...config.listen[0], auth: "optional" };
-      config.delivery.enabled = true;
-      config.control.tokens = tokens;
-      config.observe.audit = {
-        enabled: true,
-        sink: "file",
-        path: auditPath,
-        redact: ["sender", "recipients"],
-      };
-      config.routes.push(
-        {
-          domains: ["reject.test"],
-          kind: "smtp",
-          to: `127.0.0.1:${peer.port}`,
-          tls: "disabled",
-          verifyCertificates: false,
-        },
-        {
-          domains: ["later.test"],
-          kind: "smtp",
-          to: `127.0.0.1:${freePort()}`,
-          tls: "disabled",
-          verifyCertificates: false,
-        },
-      );
+    await using server = await startAudited({
+      certs,
+      passwordHash,
+      tokens,
+      audit: { enabled: true, sink: "file", path: auditPath, redact: ["sender", "recipients"] },
+      routes: [plainRoute("reject.test", peer.port), plainRoute("later.test", freePort())],
     });
     const controlPort = server.empath.control.port;
 
     // SMTP: a failed AUTH, then two messages over TLS.
-    await using client = await TestSmtpClient.connect(server.port);
-    await client.reply();
-    await client.command("EHLO tls.client.test");
-    assert.equal((await client.command("STARTTLS")).code, 220);
-    await client.startTls(certs.caPem);
-    await client.command("EHLO tls.client.test");
-    const b64 = (text: string) => btoa(String.fromCharCode(...new TextEncoder().encode(text)));
-    assert.equal(
-      (await client.command(`AUTH PLAIN ${b64(`\0alice\0${WRONG_PASSWORD}`)}`)).code,
-      535,
-    );
-    assert.equal((await client.command(`AUTH PLAIN ${b64(`\0alice\0${PASSWORD}`)}`)).code, 235);
+    await using client = await authenticatedClient(server.port, certs.caPem);
     const first = queuedId(
       await sendMessage(client, {
         from: "alice.sender@localhost",
@@ -201,24 +230,16 @@ Deno.test({
     if (Deno.build.os !== "windows") {
       assert.equal((await Deno.stat(auditPath)).mode! & 0o777, 0o600);
     }
-    for (
-      const secret of [
-        ...LOCAL_PARTS,
-        BODY_MARKER,
-        PASSWORD,
-        WRONG_PASSWORD,
-        ADMIN_TOKEN,
-        READ_TOKEN,
-        BAD_TOKEN,
-      ]
-    ) {
-      assert.ok(!text.includes(secret), `"${secret}" must not be in the audit trail`);
-    }
-    const find = (match: Record<string, unknown>) => {
-      const found = lines.find((line) => Object.entries(match).every(([k, v]) => line[k] === v));
-      assert.ok(found, `no audit line matching ${JSON.stringify(match)}`);
-      return found;
-    };
+    assertNoneIn(text, [
+      ...LOCAL_PARTS,
+      BODY_MARKER,
+      PASSWORD,
+      WRONG_PASSWORD,
+      ADMIN_TOKEN,
+      READ_TOKEN,
+      BAD_TOKEN,
+    ]);
+    const find = finder(lines);
 
     const received = find({ event: "MessageReceived", id: first });
     assert.equal(received.sender, "[REDACTED]@localhost");
@@ -315,35 +336,16 @@ Deno.test({
     const tokens = [
       { name: "ops-admin", hash: await hashToken(ADMIN_TOKEN), scope: "admin" as const },
     ];
-    await using server = await startTestEmpath((config) => {
-      config.tls = { cert: certs.cert, key: certs.key };
-      config.auth.users = [{ username: "alice", passwordHash }];
-      config.listen[0] = { ...config.listen[0], auth: "optional" };
-      config.delivery.enabled = true;
-      config.control.tokens = tokens;
-      config.observe.audit = audit;
-      config.routes.push({
-        domains: ["reject.test"],
-        kind: "smtp",
-        to: `127.0.0.1:${peer.port}`,
-        tls: "disabled",
-        verifyCertificates: false,
-      });
+    await using server = await startAudited({
+      certs,
+      passwordHash,
+      tokens,
+      audit,
+      routes: [plainRoute("reject.test", peer.port)],
     });
     const controlPort = server.empath.control.port;
 
-    await using client = await TestSmtpClient.connect(server.port);
-    await client.reply();
-    await client.command("EHLO tls.client.test");
-    assert.equal((await client.command("STARTTLS")).code, 220);
-    await client.startTls(certs.caPem);
-    await client.command("EHLO tls.client.test");
-    const b64 = (text: string) => btoa(String.fromCharCode(...new TextEncoder().encode(text)));
-    assert.equal(
-      (await client.command(`AUTH PLAIN ${b64(`\0alice\0${WRONG_PASSWORD}`)}`)).code,
-      535,
-    );
-    assert.equal((await client.command(`AUTH PLAIN ${b64(`\0alice\0${PASSWORD}`)}`)).code, 235);
+    await using client = await authenticatedClient(server.port, certs.caPem);
     const id = queuedId(
       await sendMessage(client, {
         from: "alice.sender@localhost",
@@ -363,25 +365,17 @@ Deno.test({
 
     const text = await Deno.readTextFile(auditPath);
     const lines = await readAudit(auditPath);
-    for (
-      const secret of [
-        BODY_MARKER,
-        "Subject: unredacted",
-        PASSWORD,
-        WRONG_PASSWORD,
-        ADMIN_TOKEN,
-        BAD_TOKEN,
-        passwordHash,
-      ]
-    ) {
-      assert.ok(!text.includes(secret), `"${secret}" must not be in the audit trail`);
-    }
+    assertNoneIn(text, [
+      BODY_MARKER,
+      "Subject: unredacted",
+      PASSWORD,
+      WRONG_PASSWORD,
+      ADMIN_TOKEN,
+      BAD_TOKEN,
+      passwordHash,
+    ]);
     assert.ok(!text.includes("[REDACTED]"), "nothing is redacted");
-    const find = (match: Record<string, unknown>) => {
-      const found = lines.find((line) => Object.entries(match).every(([k, v]) => line[k] === v));
-      assert.ok(found, `no audit line matching ${JSON.stringify(match)}`);
-      return found;
-    };
+    const find = finder(lines);
     const received = find({ event: "MessageReceived", id });
     assert.equal(received.sender, "alice.sender@localhost");
     assert.deepEqual(received.recipients, ["bob.local@localhost", "carol.reject@reject.test"]);

@@ -39,41 +39,12 @@ async function makeCertificates(): Promise<TestCertificates> {
     "-subj",
     "/CN=Empath Test CA",
   ]);
-  await openssl([
-    "req",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-keyout",
-    p("key.pem"),
-    "-out",
-    p("server.csr"),
-    "-subj",
-    "/CN=localhost",
-  ]);
-  await Deno.writeTextFile(p("ext.cnf"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
-  await openssl([
-    "x509",
-    "-req",
-    "-in",
-    p("server.csr"),
-    "-CA",
-    p("ca.pem"),
-    "-CAkey",
-    p("ca.key"),
-    "-CAcreateserial",
-    "-days",
-    "30",
-    "-out",
-    p("cert.pem"),
-    "-extfile",
-    p("ext.cnf"),
-  ]);
+  await signCertificate(dir, p("server"), ["DNS:localhost", "IP:127.0.0.1"]);
   return {
     dir,
     caCert: p("ca.pem"),
-    cert: p("cert.pem"),
-    key: p("key.pem"),
+    cert: p("server.pem"),
+    key: p("server.key"),
     caPem: await Deno.readTextFile(p("ca.pem")),
   };
 }
@@ -96,6 +67,25 @@ let issued = 0;
 export async function issueCertificate(names: readonly string[]): Promise<IssuedCertificate> {
   const { dir } = await testCertificates();
   const base = `${dir}/issued-${++issued}-${crypto.randomUUID().slice(0, 8)}`;
+  await signCertificate(dir, base, names.map((name) => `DNS:${name}`));
+  return {
+    cert: `${base}.pem`,
+    key: `${base}.key`,
+    certPem: await Deno.readTextFile(`${base}.pem`),
+    keyPem: await Deno.readTextFile(`${base}.key`),
+  };
+}
+
+/**
+ * Writes `<base>.key` and `<base>.pem`: a key, and a certificate for the subject alternative
+ * names `altNames` (the first one's value is the common name) signed by the test CA in `dir`.
+ */
+async function signCertificate(
+  dir: string,
+  base: string,
+  altNames: readonly string[],
+): Promise<void> {
+  const commonName = altNames[0].slice(altNames[0].indexOf(":") + 1);
   await openssl([
     "req",
     "-newkey",
@@ -106,12 +96,9 @@ export async function issueCertificate(names: readonly string[]): Promise<Issued
     "-out",
     `${base}.csr`,
     "-subj",
-    `/CN=${names[0]}`,
+    `/CN=${commonName}`,
   ]);
-  await Deno.writeTextFile(
-    `${base}.cnf`,
-    `subjectAltName=${names.map((name) => `DNS:${name}`).join(",")}\n`,
-  );
+  await Deno.writeTextFile(`${base}.cnf`, `subjectAltName=${altNames.join(",")}\n`);
   await openssl([
     "x509",
     "-req",
@@ -129,12 +116,6 @@ export async function issueCertificate(names: readonly string[]): Promise<Issued
     "-extfile",
     `${base}.cnf`,
   ]);
-  return {
-    cert: `${base}.pem`,
-    key: `${base}.key`,
-    certPem: await Deno.readTextFile(`${base}.pem`),
-    keyPem: await Deno.readTextFile(`${base}.key`),
-  };
 }
 
 async function openssl(args: string[]): Promise<void> {

@@ -10,6 +10,7 @@
  *
  * Tests that need it use `ignore: skipWithoutDnsmasq()`.
  */
+import { freePort } from "./net.ts";
 import { spawnDaemon } from "./wait.ts";
 import { skipWithout } from "./peers.ts";
 
@@ -46,6 +47,8 @@ export async function startDnsmasq(
 ): Promise<Dnsmasq> {
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
+    // The kernel picks a port free for TCP; dnsmasq binds UDP on it too, and a
+    // clash (rare) makes dnsmasq exit, which the next attempt retries.
     const port = options.port ?? freePort();
     const server = spawn(port, recordArgs(records));
     try {
@@ -72,15 +75,6 @@ function recordArgs(records: DnsmasqRecords): string[] {
     ...[...hosts].map(([name, addresses]) => `--host-record=${name},${addresses.join(",")}`),
     ...(records.txt ?? []).map((r) => `--txt-record=${r.name},${r.text}`),
   ];
-}
-
-// The kernel picks a port free for TCP; dnsmasq binds UDP on it too, and a
-// clash (rare) makes dnsmasq exit, which startDnsmasq() retries.
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
 }
 
 function spawn(port: number, records: string[]) {

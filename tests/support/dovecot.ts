@@ -16,7 +16,7 @@
  */
 import { spawnDaemon } from "./wait.ts";
 import { skipWithout } from "./peers.ts";
-import { freePort } from "./sink.ts";
+import { freePort } from "./net.ts";
 
 const DOVECOT = "/usr/sbin/dovecot";
 const HOST = "127.0.0.1";

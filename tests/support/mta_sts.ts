@@ -7,6 +7,7 @@
  * reaches the local server whatever the domain.
  */
 import { issueCertificate } from "./certs.ts";
+import { closeAll } from "./net.ts";
 
 /** What the server answers for one domain's `/.well-known/mta-sts.txt`. */
 export interface PolicyResponse {
@@ -150,13 +151,7 @@ class ConnectProxy {
 
   async close(): Promise<void> {
     this.#listener.close();
-    for (const conn of this.#conns) {
-      try {
-        conn.close();
-      } catch {
-        // already closed
-      }
-    }
+    closeAll(this.#conns);
     await this.#accepting;
     await Promise.all(this.#tunnels);
   }

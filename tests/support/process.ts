@@ -1,3 +1,6 @@
+import { MAIN } from "./cli.ts";
+import { eventually } from "./wait.ts";
+
 /** A running `main.ts` child process, as an operator would start it. */
 export interface EmpathProcess extends AsyncDisposable {
   readonly child: Deno.ChildProcess;
@@ -7,8 +10,6 @@ export interface EmpathProcess extends AsyncDisposable {
   /** Sends a signal and waits for the exit status. */
   stop(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
 }
-
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
 /**
  * Starts `deno run main.ts serve --config <file>` in `cwd` and resolves once the
@@ -62,6 +63,34 @@ export async function spawnEmpath(
     return status;
   };
   return { child, port, logs, stop, [Symbol.asyncDispose]: async () => void await stop("SIGKILL") };
+}
+
+/** The control API of a daemon started by {@linkcode spawnEmpath}. */
+export interface ControlApi {
+  /** `http://127.0.0.1:<port>`. */
+  readonly url: string;
+  /** The token the daemon wrote to its token file. */
+  readonly token: string;
+}
+
+/**
+ * Finds the control API of `proc`: the port its "Control API ready" log line names (waited
+ * for), and the token in `tokenFile` (the configured `token_file`).
+ */
+export async function controlApi(proc: EmpathProcess, tokenFile: string): Promise<ControlApi> {
+  const port = await eventually(() => Promise.resolve(controlPortOf(proc.logs)));
+  const token = (await Deno.readTextFile(tokenFile)).trim();
+  return { url: `http://127.0.0.1:${port}`, token };
+}
+
+function controlPortOf(logs: readonly Record<string, unknown>[]): number | undefined {
+  for (const log of logs) {
+    const properties = log.properties as Record<string, unknown> | undefined;
+    if (String(log.message).startsWith("Control API ready") && properties !== undefined) {
+      return typeof properties.port === "number" ? properties.port : undefined;
+    }
+  }
+  return undefined;
 }
 
 function readLogs(stream: ReadableStream<Uint8Array>, logs: Record<string, unknown>[]) {

@@ -4,6 +4,7 @@
  * peers (a fixed greeting, or silence). Each waits until its port accepts
  * connections and is disposed with `await using`.
  */
+import { closeAll, freePort } from "./net.ts";
 import { debianPython, which } from "./peers.ts";
 
 /** A running receiving peer. */
@@ -50,14 +51,6 @@ export interface AiosmtpdOptions {
 
 const HOST = "127.0.0.1";
 const PEER_SCRIPT = new URL("./aiosmtpd_peer.py", import.meta.url).pathname;
-
-/** A port that was free a moment ago. */
-export function freePort(): number {
-  const listener = Deno.listen({ hostname: HOST, port: 0 });
-  const { port } = listener.addr;
-  listener.close();
-  return port;
-}
 
 /** Resolves once `port` accepts TCP connections; rejects after `timeoutMs`. */
 export async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
@@ -151,13 +144,7 @@ export function startScriptedPeer(greeting?: string): ReceivingPeer<never> {
     messages: () => Promise.resolve([]),
     async [Symbol.asyncDispose]() {
       listener.close();
-      for (const conn of conns) {
-        try {
-          conn.close();
-        } catch {
-          // closed by the client
-        }
-      }
+      closeAll(conns);
       await accepting;
     },
   };

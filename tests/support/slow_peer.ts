@@ -5,6 +5,8 @@
  * "confirmed" deliveries from cut ones.
  */
 
+import { closeAll } from "./net.ts";
+
 /** One message the peer received, whole (the final dot arrived). */
 export interface SlowPeerMessage {
   readonly body: string;
@@ -55,13 +57,7 @@ export function startSlowPeer(options: SlowPeerOptions): SlowPeer {
     messages,
     async [Symbol.asyncDispose]() {
       listener.close();
-      for (const conn of conns) {
-        try {
-          conn.close();
-        } catch {
-          // closed by the client
-        }
-      }
+      closeAll(conns);
       await accepting;
       await Promise.all(sessions);
     },
@@ -157,10 +153,6 @@ async function serve(
       message.state = "confirmed";
     }
   } finally {
-    try {
-      conn.close();
-    } catch {
-      // already closed
-    }
+    closeAll([conn]);
   }
 }
