@@ -10,6 +10,21 @@
 const SP = 0x20;
 const HTAB = 0x09;
 const LF = 0x0a;
+const CR = 0x0d;
+/** Longer field names are not looked up (RFC 5322 names are short; 998 is the line limit). */
+const MAX_NAME_BYTES = 998;
+
+function concat(pieces: readonly Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const piece of pieces) length += piece.length;
+  const bytes = new Uint8Array(length);
+  let offset = 0;
+  for (const piece of pieces) {
+    bytes.set(piece, offset);
+    offset += piece.length;
+  }
+  return bytes;
+}
 const COLON = 0x3a;
 
 /** One kept header field. */
@@ -74,32 +89,41 @@ export class HeaderFieldCollector {
     this.#endField();
   }
 
-  #takeLine(): string {
-    let text = "";
-    for (const piece of this.#partial) text += binaryString(piece);
+  #takeLine(): Uint8Array {
+    const line = this.#partial.length === 1 ? this.#partial[0] : concat(this.#partial);
     this.#partial = [];
     this.#partialBytes = 0;
-    return text;
+    return line;
   }
 
-  /** Handles one line (with its line break, if any); true when it ends the header section. */
-  #line(line: string): boolean {
-    const content = line.replace(/\r?\n$/, "");
-    if (content === "") {
+  /**
+   * Handles one line (with its line break, if any); true when it ends the header section. Only
+   * the lines of kept fields become strings: the others are looked at as bytes.
+   */
+  #line(line: Uint8Array): boolean {
+    let length = line.length;
+    if (length > 0 && line[length - 1] === LF) {
+      length--;
+      if (length > 0 && line[length - 1] === CR) length--;
+    }
+    if (length === 0) {
       this.#endField();
       return true;
     }
-    const first = content.charCodeAt(0);
+    const first = line[0];
     if (first === SP || first === HTAB) {
-      this.#current?.lines.push(content);
-      if (this.#current) this.#keptBytes += line.length;
+      if (this.#current) {
+        this.#current.lines.push(binaryString(line.subarray(0, length)));
+        this.#keptBytes += line.length;
+      }
       return false;
     }
     this.#endField();
-    const colon = content.indexOf(String.fromCharCode(COLON));
-    const name = colon < 0 ? "" : content.slice(0, colon).trimEnd().toLowerCase();
+    const colon = line.subarray(0, length).indexOf(COLON);
+    if (colon < 0 || colon > MAX_NAME_BYTES) return false;
+    const name = binaryString(line.subarray(0, colon)).trimEnd().toLowerCase();
     if (this.#wanted.has(name)) {
-      this.#current = { name, lines: [content] };
+      this.#current = { name, lines: [binaryString(line.subarray(0, length))] };
       this.#keptBytes += line.length;
     }
     return false;
