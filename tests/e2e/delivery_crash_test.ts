@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { openKvQueue } from "../../lib/queue/mod.ts";
 import { daemonConfig, smtpRoute } from "../support/daemon_config.ts";
 import { skipWithout } from "../support/peers.ts";
-import { spawnEmpath } from "../support/process.ts";
+import { controlApi, spawnEmpath } from "../support/process.ts";
 import { startAiosmtpd } from "../support/sink.ts";
 import { TestSmtpClient } from "../support/smtp_client.ts";
 
@@ -69,9 +69,18 @@ Deno.test({
         config: configPath,
         args: ["--log-level", "info"],
       });
+      // Messages the peer took just before the kill are still leased in the queue: they are
+      // sent again once their lease expires, so wait for the queue to drain as well.
+      const { url, token } = await controlApi(second, `${dir}/control.token`);
+      const queued = async () => {
+        const response = await fetch(`${url}/v1/queue/stats`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        return (await response.json()).total as number;
+      };
       const received = new Set<string>();
       const until = Date.now() + 60_000;
-      while (received.size < TOTAL && Date.now() < until) {
+      while ((received.size < TOTAL || await queued() > 0) && Date.now() < until) {
         for (const message of await sink.messages()) {
           received.add(/token-\d+-[0-9a-f-]+/.exec(new TextDecoder().decode(message.data))![0]);
         }
