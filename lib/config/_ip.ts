@@ -12,9 +12,12 @@ export function parseIpv4(text: string): Uint8Array | undefined {
   const parts = text.split(".");
   if (parts.length !== 4) return undefined;
   const bytes = new Uint8Array(4);
-  for (const [index, part] of parts.entries()) {
-    if (!IPV4_OCTET_REGEXP.test(part) || Number(part) > 255) return undefined;
-    bytes[index] = Number(part);
+  for (let index = 0; index < 4; index++) {
+    const part = parts[index];
+    if (!IPV4_OCTET_REGEXP.test(part)) return undefined;
+    const octet = Number(part);
+    if (octet > 255) return undefined;
+    bytes[index] = octet;
   }
   return bytes;
 }

@@ -77,14 +77,38 @@ export function parseCidr(cidr: string): Cidr {
  * ```
  */
 export function cidrContains(cidr: Cidr | string, ip: string): boolean {
-  const network = typeof cidr === "string" ? parseCidr(cidr) : cidr;
+  return anyCidrContains([typeof cidr === "string" ? parseCidr(cidr) : cidr], ip);
+}
+
+/**
+ * Whether `ip` lies in any of `networks`, as {@linkcode cidrContains} decides it for each;
+ * the address is parsed once.
+ *
+ * @param networks The networks, parsed.
+ * @param ip The address.
+ * @returns `true` if one of the networks holds the address.
+ *
+ * @example Usage
+ * ```ts
+ * import { anyCidrContains, parseCidr } from "./cidr.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const trusted = ["10.0.0.0/8", "::1"].map(parseCidr);
+ * assert.equal(anyCidrContains(trusted, "::1"), true);
+ * assert.equal(anyCidrContains(trusted, "192.0.2.1"), false);
+ * ```
+ */
+export function anyCidrContains(networks: readonly Cidr[], ip: string): boolean {
+  if (networks.length === 0) return false;
   const zoneStart = ip.indexOf("%");
   const address = parseIp(zoneStart >= 0 ? ip.slice(0, zoneStart) : ip);
   if (address === undefined) return false;
-  const bytes = addressBytesFor(network.family, address);
-  if (bytes === undefined) return false;
-  const masked = maskBytes(bytes, network.prefixLength);
-  return masked.every((byte, index) => byte === network.network[index]);
+  return networks.some((network) => {
+    const bytes = addressBytesFor(network.family, address);
+    if (bytes === undefined) return false;
+    const masked = maskBytes(bytes, network.prefixLength);
+    return masked.every((byte, index) => byte === network.network[index]);
+  });
 }
 
 const IPV4_MAPPED_PREFIX = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff];

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { cidrContains, parseCidr } from "./cidr.ts";
+import { anyCidrContains, cidrContains, parseCidr } from "./cidr.ts";
 import { formatIp } from "./_ip.ts";
 
 Deno.test("parseCidr() reads IPv4 and IPv6 networks", () => {
@@ -125,4 +125,15 @@ Deno.test("cidrContains() rejects an address that differs inside the prefix", ()
       assert.equal(cidrContains(cidr, formatIp(new Uint8Array(outside))), false);
     }),
   );
+});
+
+Deno.test("anyCidrContains() finds an address in any of several networks, across families", () => {
+  const trusted = ["10.0.0.0/8", "2001:db8::/32", "127.0.0.1"].map(parseCidr);
+  assert.equal(anyCidrContains(trusted, "10.1.2.3"), true);
+  assert.equal(anyCidrContains(trusted, "::ffff:10.9.9.9"), true);
+  assert.equal(anyCidrContains(trusted, "2001:db8::25%eth0"), true);
+  assert.equal(anyCidrContains(trusted, "127.0.0.1"), true);
+  assert.equal(anyCidrContains(trusted, "127.0.0.2"), false);
+  assert.equal(anyCidrContains(trusted, "not an address"), false);
+  assert.equal(anyCidrContains([], "10.1.2.3"), false);
 });

@@ -17,7 +17,7 @@
  * @module
  */
 
-export { type Cidr, cidrContains, parseCidr } from "./cidr.ts";
+export { anyCidrContains, type Cidr, cidrContains, parseCidr } from "./cidr.ts";
 export {
   checkConfigExample,
   ConfigDocsError,

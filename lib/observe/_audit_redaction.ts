@@ -111,6 +111,10 @@ export function redactAuditSink(sink: Sink, fields: readonly AuditField[]): Sink
 /** Replaces, in text properties, the local parts of the record's own `names` properties. */
 function redactKnownLocalParts(sink: Sink, names: readonly string[]): Sink {
   return (record) => {
+    // Most records (MessageReceived, DeliverySuccess) carry no free text: no pattern to build.
+    if (!TEXT_PROPERTIES.some((name) => typeof record.properties[name] === "string")) {
+      return sink(record);
+    }
     const pattern = localPartsPattern(names.flatMap((name) => [record.properties[name]].flat()));
     if (pattern === undefined) return sink(record);
     const properties = { ...record.properties };

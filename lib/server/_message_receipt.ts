@@ -112,7 +112,7 @@ export class MessageReceipt {
   async end(): Promise<Reply> {
     const id = this.#intake.id ?? "";
     const intake = this.#intake;
-    const hooks = await this.#hooks.data(this.#connection.hookSession(), this.envelope(), {
+    const hooks = await this.#hooks.data(() => this.#connection.hookSession(), this.envelope(), {
       id,
       size: intake.size,
       open: () => intake.readSpooled(),
@@ -184,7 +184,7 @@ export class MessageReceipt {
       envelope,
       size: this.#bytes,
     });
-    this.#hooks.queued(this.#connection.hookSession(), envelope, id);
+    this.#hooks.queued(() => this.#connection.hookSession(), envelope, id);
   }
 
   /** `{ priority }` from the submitter's priority header, else the configured default. */

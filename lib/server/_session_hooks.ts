@@ -47,6 +47,9 @@ export type DataOutcome =
     readonly extras: Pick<EnvelopeInit, "headerPrefix" | "hookContext" | "tasks" | "priority">;
   };
 
+/** What a transaction without hooks commits with its message: nothing extra. */
+const NOTHING_TO_COMMIT: DataOutcome = { kind: "commit", extras: {} };
+
 /** A frozen snapshot of the session for hooks. */
 export function sessionView(facts: SessionFacts): SessionView {
   return deepFreeze({
@@ -87,8 +90,10 @@ export class SessionHooks {
   }
 
   /** `onConnect`: a refusal for the greeting (`554` or `421`), or `undefined` to greet. */
-  async connect(session: SessionView): Promise<Reply | undefined> {
-    const decision = await this.#current.run("onConnect", { session, context: this.#context });
+  async connect(session: () => SessionView): Promise<Reply | undefined> {
+    const hooks = this.#current;
+    if (!hooks.has("onConnect")) return undefined;
+    const decision = await hooks.run("onConnect", { session: session(), context: this.#context });
     if (decision.kind === "continue") return undefined;
     // RFC 5321 §3.1 and §3.8: a refused greeting is 554, or 421 when temporary.
     const { reply } = decision;
@@ -96,38 +101,42 @@ export class SessionHooks {
   }
 
   /** `onHelo`: a refusal, or `undefined` to accept. */
-  async helo(session: SessionView, helo: HeloView): Promise<Reply | undefined> {
-    const input = { session, helo: deepFreeze({ ...helo }), context: this.#context };
-    return refusal(await this.#current.run("onHelo", input));
+  async helo(session: () => SessionView, helo: HeloView): Promise<Reply | undefined> {
+    const hooks = this.#current;
+    if (!hooks.has("onHelo")) return undefined;
+    const input = { session: session(), helo: deepFreeze({ ...helo }), context: this.#context };
+    return refusal(await hooks.run("onHelo", input));
   }
 
   /** `onMailFrom`: starts the transaction's hooks; a refusal, or `undefined` to accept. */
   async mailFrom(
-    session: SessionView,
+    session: () => SessionView,
     mail: { readonly reversePath: Path; readonly params: MailParams },
   ): Promise<Reply | undefined> {
     const transaction = { hooks: this.#current, context: { ...this.#context } };
     this.#transaction = transaction;
+    if (!transaction.hooks.has("onMailFrom")) return undefined;
     const envelope = envelopeView({
       reversePath: mail.reversePath.kind === "mailbox" ? mail.reversePath.address : "",
       recipients: [],
       mailParams: { body: mail.params.body, smtputf8: mail.params.smtputf8 },
     });
-    const input = { session, envelope, context: transaction.context };
+    const input = { session: session(), envelope, context: transaction.context };
     return refusal(await transaction.hooks.run("onMailFrom", input));
   }
 
   /** `onRcptTo`, for a recipient Empath accepted: a refusal, or `undefined` to accept. */
   async rcptTo(
-    session: SessionView,
-    envelope: EnvelopeFacts,
+    session: () => SessionView,
+    envelope: () => EnvelopeFacts,
     path: Path,
   ): Promise<Reply | undefined> {
     if (path.kind !== "mailbox") return undefined;
+    const { hooks, context } = this.#inTransaction();
+    if (!hooks.has("onRcptTo")) return undefined;
     // RFC 5321 §4.5.1: "Postmaster" without a domain is this host's postmaster.
     const recipient = path.domain === "" ? this.#postmaster : path.address;
-    const { hooks, context } = this.#inTransaction();
-    const input = { session, envelope: envelopeView(envelope), recipient, context };
+    const input = { session: session(), envelope: envelopeView(envelope()), recipient, context };
     return refusal(await hooks.run("onRcptTo", input));
   }
 
@@ -136,11 +145,12 @@ export class SessionHooks {
    * it, and returns a refusal or what to commit with it.
    */
   async data(
-    session: SessionView,
+    session: () => SessionView,
     envelope: EnvelopeFacts,
     message: { readonly id: string; readonly size: number; open(): ReadableStream<Uint8Array> },
   ): Promise<DataOutcome> {
     const { hooks, context } = this.#inTransaction();
+    if (hooks.hooks.length === 0) return NOTHING_TO_COMMIT;
     const view = envelopeView(envelope, message.id);
     let headerPrefix: string | undefined;
     let priority: number | undefined;
@@ -149,7 +159,7 @@ export class SessionHooks {
       try {
         const messageView = await readMessageView(() => message.open(), message.size);
         decision = await hooks.run("onData", {
-          session,
+          session: session(),
           envelope: view,
           message: messageView,
           context,
@@ -168,7 +178,7 @@ export class SessionHooks {
     }
     const hookContext = storableContext(context, message.id);
     const tasks = hookTasks(hooks, "onQueued", {
-      session,
+      session: session(),
       envelope: view,
       context: deepFreeze({ ...hookContext }),
     });
@@ -189,7 +199,7 @@ export class SessionHooks {
    * committed as tasks with the message.
    */
   queued(
-    session: SessionView,
+    session: () => SessionView,
     envelope: EnvelopeFacts & Pick<EnvelopeInit, "hookContext">,
     messageId: string,
   ): void {
@@ -198,7 +208,7 @@ export class SessionHooks {
     if (!hooks.has("onQueued")) return;
     const stored = deepFreeze({ ...envelope.hookContext });
     void hooks.notify("onQueued", {
-      session,
+      session: session(),
       envelope: envelopeView(envelope, messageId),
       context: stored,
     });

@@ -102,8 +102,8 @@ export class SmtpConnection {
   /** Runs the `onConnect` hooks, then sends the greeting (or the refusal) and starts reading. */
   start(): void {
     this.#transport.setReceiver(this.#onData);
-    this.#timers.startSession();
     this.#timers.idle(this.#session.phase);
+    this.#timers.startSession();
     // Nothing the client sends before the greeting is read as a command.
     this.#draining = true;
     this.#transport.pause();
@@ -111,7 +111,7 @@ export class SmtpConnection {
   }
 
   async #greet(): Promise<void> {
-    const refusal = await this.#hooks.connect(this.#hookSession());
+    const refusal = await this.#hooks.connect(() => this.#hookSession());
     this.#draining = false;
     if (this.#session.phase === "closed") return; // shut down meanwhile
     this.#queueOut(
@@ -213,10 +213,10 @@ export class SmtpConnection {
   async #decide(event: DecisionEvent): Promise<Reply> {
     switch (event.type) {
       case "helo": // any 2xx: the session writes its own EHLO/HELO reply
-        return await this.#hooks.helo(this.#hookSession(), event) ?? { code: 250, lines: [] };
+        return await this.#hooks.helo(() => this.#hookSession(), event) ?? { code: 250, lines: [] };
       case "mail":
         this.#services.metrics?.transactionStarted(this.#settings.listener);
-        return await this.#hooks.mailFrom(this.#hookSession(), event) ??
+        return await this.#hooks.mailFrom(() => this.#hookSession(), event) ??
           { code: 250, enhanced: "2.1.0", lines: ["Sender ok"] };
       case "rcpt": {
         const reply = this.#services.policy.checkRecipient(event.forwardPath, {
@@ -224,8 +224,9 @@ export class SmtpConnection {
           authenticatedUser: this.#session.authenticatedUser,
         });
         if (reply.code >= 400) return reply; // hooks only see what the policy accepted
-        const envelope = this.#receipt.envelope();
-        return await this.#hooks.rcptTo(this.#hookSession(), envelope, event.forwardPath) ?? reply;
+        const session = () => this.#hookSession();
+        const envelope = () => this.#receipt.envelope();
+        return await this.#hooks.rcptTo(session, envelope, event.forwardPath) ?? reply;
       }
       case "data-start":
         return await this.#receipt.begin(event.mode);

@@ -1,4 +1,4 @@
-import { type Cidr, cidrContains, parseCidr } from "../config/mod.ts";
+import { anyCidrContains, type Cidr, parseCidr } from "../config/mod.ts";
 import type { Path, Reply } from "../smtp/mod.ts";
 
 /** Relay rules, as plain data taken from `[policy]` in the configuration. */
@@ -48,7 +48,7 @@ export class RelayPolicy {
 
   /** Whether `ip` lies in one of the trusted networks. */
   isTrusted(ip: string): boolean {
-    return this.#trusted.some((cidr) => cidrContains(cidr, ip));
+    return anyCidrContains(this.#trusted, ip);
   }
 
   /**

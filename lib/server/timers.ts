@@ -62,7 +62,8 @@ export class ConnectionTimers {
   /** Starts the connection lifetime deadline. */
   startSession(): void {
     this.#deadlines.session = this.#now() + this.#timeouts.session;
-    this.#arm();
+    // Arm only when no timer would fire by the new deadline.
+    if (this.#deadlines.session < this.#timerAt) this.#arm();
   }
 
   /** Pushes back the idle deadline for `phase` and tracks the data-phase deadline. */
@@ -77,7 +78,9 @@ export class ConnectionTimers {
       deadlines["data-total"] = now + this.#timeouts.dataTotal;
     }
     // Arm only when no timer would fire by the earliest deadline.
-    if (this.#timer === undefined || this.#earliest()[1] < this.#timerAt) this.#arm();
+    if (Math.min(deadlines.command, deadlines.data, deadlines["data-total"]) < this.#timerAt) {
+      this.#arm();
+    }
   }
 
   /** Stops every timer. */
