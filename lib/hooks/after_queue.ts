@@ -10,6 +10,9 @@ const logger = getLogger(["empath", "hooks"]);
 /** The `kind` of the queue tasks that hold after-queue hook calls. */
 export const HOOK_TASK_KIND = "hook";
 
+/** The shortest sleep of the {@linkcode AfterQueueWorker} between two looks. */
+const MIN_WAIT_MS = 20;
+
 /** Tasks read per look at the work list; they run concurrently. */
 const BATCH = 8;
 
@@ -116,7 +119,11 @@ export interface AfterQueueDeps {
   readonly now: () => number;
   /** Delays between tries (the last repeats) and tries before giving up; read at each failure. */
   readonly settings: () => { readonly retry: readonly number[]; readonly maxAttempts: number };
-  /** How often to look at the work list when not woken, in milliseconds. @default {1000} */
+  /**
+   * The longest wait between two looks at the work list when not woken, in milliseconds: the
+   * worker sleeps until the next task is due, or until woken when there is none.
+   * @default {60000}
+   */
   readonly pollMs?: number;
 }
 
@@ -185,19 +192,37 @@ export class AfterQueueWorker {
       } catch (error) {
         logger.error("Cannot read the after-queue work list: {error}", { error });
       }
-      if (ran < BATCH && !this.#woken) await this.#sleep();
+      if (ran < BATCH && !this.#woken) await this.#sleep(await this.#untilNextTask());
     }
   }
 
-  #sleep(): Promise<void> {
+  /** Milliseconds until the earliest stored task is due, at most `pollMs`. */
+  async #untilNextTask(): Promise<number> {
+    const longest = this.#deps.pollMs ?? 60_000;
+    try {
+      const [next] = await this.#deps.queue.dueTasks(Number.MAX_SAFE_INTEGER, 1);
+      if (next === undefined) return longest;
+      // A task of another kind is not this worker's: look again after the longest wait.
+      if (next.kind !== HOOK_TASK_KIND) return longest;
+      // A floor, so that a task that cannot be settled is not tried in a tight loop.
+      return Math.min(longest, Math.max(MIN_WAIT_MS, next.runAt - this.#deps.now()));
+    } catch (error) {
+      logger.error("Cannot read the after-queue work list: {error}", { error });
+      return longest;
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
         this.#wakeUp = undefined;
         resolve();
       };
-      const timer = setTimeout(done, this.#deps.pollMs ?? 1000);
+      const timer = setTimeout(done, ms);
       this.#wakeUp = done;
+      // Woken while the next due time was read: look again at once.
+      if (this.#woken || this.#phase !== "running") done();
     });
   }
 

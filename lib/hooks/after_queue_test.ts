@@ -180,3 +180,30 @@ Deno.test("the context stored with a message reaches onDeliveryResult, sync and 
     }
   });
 });
+
+Deno.test("AfterQueueWorker sleeps until the next retry is due, not a fixed poll", async () => {
+  let calls = 0;
+  const hook = inlineHook({
+    onQueued: () => {
+      if (++calls === 1) throw new Error("webhook answered 503");
+    },
+  }, { afterQueue: true, path: "webhook.ts" });
+  const queue = openMemoryQueue({ clock: { now: () => Date.now() } });
+  // The default longest wait (60 s) stands: the retry 100 ms later must still run in time.
+  const worker = new AfterQueueWorker({
+    queue,
+    hooks: () => new HookSet([hook]),
+    now: () => Date.now(),
+    settings: () => ({ retry: [100], maxAttempts: 3 }),
+  });
+  worker.start();
+  try {
+    await queue.addTasks(hookTasks(new HookSet([hook]), "onQueued", QUEUED_INPUT));
+    worker.wake();
+    await until(() => calls === 2);
+    await until(async () => (await queue.dueTasks(Number.MAX_SAFE_INTEGER, 10)).length === 0);
+  } finally {
+    await worker.stop();
+    await queue.close();
+  }
+});
