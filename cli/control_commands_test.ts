@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../lib/config/mod.ts";
 import { hashToken } from "../lib/control/mod.ts";
+import { concatBytes } from "../lib/smtp/mod.ts";
 import { runCli } from "./cli.ts";
 import type { CliIo } from "./io.ts";
 import { startTestControlServer, TEST_TOKEN } from "./_control_test_server.ts";
@@ -272,23 +273,13 @@ Deno.test("runCli() control queue body prints the message byte-exact, 404 for an
   const chunks: Uint8Array[] = [];
   let io = { ...fakeIo(), writeOutBytes: (bytes: Uint8Array) => void chunks.push(bytes) };
   assert.equal(await runCli(control(server.url, "queue", "body", id), io), 0, io.stderr());
-  assert.equal(new TextDecoder().decode(concat(chunks)), "Subject: test\r\n\r\nHello\r\n");
+  assert.equal(new TextDecoder().decode(concatBytes(chunks)), "Subject: test\r\n\r\nHello\r\n");
 
   io = { ...fakeIo(), writeOutBytes: (bytes: Uint8Array) => void chunks.push(bytes) };
   const unknown = "0".repeat(id.length);
   assert.equal(await runCli(control(server.url, "queue", "body", unknown), io), 1);
   assert.match(io.stderr(), /No message/);
 });
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
-}
 
 Deno.test("runCli() control log-level set changes one category and get shows it", async () => {
   await using server = await startTestControlServer();

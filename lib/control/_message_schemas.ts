@@ -1,6 +1,7 @@
 // Request schemas of `POST /v1/messages`.
 import { z } from "zod";
 import { parsePath } from "../smtp/mod.ts";
+import { parsedWith } from "./_schemas.ts";
 
 /** Most recipients one request may name. */
 export const MAX_RECIPIENTS = 1000;
@@ -19,20 +20,13 @@ const RESERVED_FIELDS: ReadonlySet<string> = new Set([
 
 /** An address with or without angle brackets → its canonical form (`""` for the null path). */
 function pathSchema(allowNull: boolean) {
-  return z.string().max(512).transform((text, context) => {
-    const bracketed = text.startsWith("<") ? text : `<${text}>`;
-    try {
-      const path = parsePath(bracketed, { utf8: true, allowNull });
+  return z.string().max(512).transform(parsedWith(
+    (text) => {
+      const path = parsePath(text.startsWith("<") ? text : `<${text}>`, { utf8: true, allowNull });
       return path.kind === "null" ? "" : path.address;
-    } catch {
-      context.addIssue({
-        code: "custom",
-        message: `expected an address such as "user@example.org", got "${text.slice(0, 100)}"`,
-        input: text,
-      });
-      return z.NEVER;
-    }
-  });
+    },
+    (text) => `expected an address such as "user@example.org", got "${text.slice(0, 100)}"`,
+  ));
 }
 
 const recipientsSchema = z.array(pathSchema(false))

@@ -12,19 +12,30 @@ const messageStateSchema = z.enum(["queued", "held"]);
 const domainSchema = z.string().regex(DOMAIN_REGEXP, 'expected a domain name such as "example.org"')
   .transform((domain) => domain.toLowerCase());
 
+/**
+ * A zod transform that converts its input with `parse`, and turns a throw into an issue
+ * saying `expected` (text, or made from the input).
+ */
+export function parsedWith<In, Out>(
+  parse: (input: In) => Out,
+  expected: string | ((input: In) => string),
+): (input: In, context: z.RefinementCtx<In>) => Out {
+  return (input, context) => {
+    try {
+      return parse(input);
+    } catch {
+      const message = typeof expected === "string" ? expected : expected(input);
+      context.addIssue({ code: "custom", message, input });
+      return z.NEVER;
+    }
+  };
+}
+
 /** A duration as text (`"30s"`, `"1h"`) or integer milliseconds (`"5000"`). */
-const durationSchema = z.string().transform((text, context) => {
-  try {
-    return parseDuration(/^\d+$/.test(text) ? Number(text) : text);
-  } catch {
-    context.addIssue({
-      code: "custom",
-      message: 'expected a duration such as "30s", "5m", "1h" or integer milliseconds',
-      input: text,
-    });
-    return z.NEVER;
-  }
-});
+const durationSchema = z.string().transform(parsedWith(
+  (text) => parseDuration(/^\d+$/.test(text) ? Number(text) : text),
+  'expected a duration such as "30s", "5m", "1h" or integer milliseconds',
+));
 
 /** Query of `GET /v1/queue`. */
 export const listQuerySchema = z.strictObject({
@@ -71,18 +82,10 @@ export const breakerParamSchema = z.object({
 
 /** Body of `PUT /v1/delivery/rate-limits/:domain`. */
 export const rateLimitBodySchema = z.strictObject({
-  rate: z.union([z.string(), z.number()]).transform((rate, context) => {
-    try {
-      return parseRate(rate);
-    } catch {
-      context.addIssue({
-        code: "custom",
-        message: 'expected a rate above 0 such as "10/s", "100/m", "1000/h" or a number per second',
-        input: rate,
-      });
-      return z.NEVER;
-    }
-  }),
+  rate: z.union([z.string(), z.number()]).transform(parsedWith(
+    parseRate,
+    'expected a rate above 0 such as "10/s", "100/m", "1000/h" or a number per second',
+  )),
   burst: z.number().int().min(1),
 });
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ADMIN_TOKEN, INJECT_TOKEN, openFixture, READ_TOKEN } from "./_test_fixture.ts";
+import { ADMIN_TOKEN, INJECT_TOKEN, openFixture, READ_TOKEN } from "./testing.ts";
 import { OPERATIONS } from "./openapi.ts";
 
 async function errorOf(response: Response): Promise<{ code: string; message: string }> {

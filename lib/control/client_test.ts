@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { hc } from "hono/client";
 import type { ControlApp } from "./app.ts";
-import { ADMIN_TOKEN, openFixture } from "./_test_fixture.ts";
+import { ADMIN_TOKEN, openFixture } from "./testing.ts";
 
 Deno.test("hc<ControlApp>() calls the control API with typed paths, queries and bodies", async () => {
   await using fixture = await openFixture();

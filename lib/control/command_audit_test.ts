@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { AuditEvent, MailEvent } from "../observe/mod.ts";
 import { createControlApp } from "./app.ts";
-import { ADMIN_TOKEN, openFixture, READ_TOKEN } from "./_test_fixture.ts";
+import { ADMIN_TOKEN, openFixture, READ_TOKEN } from "./testing.ts";
 
 async function auditedFixture() {
   const fixture = await openFixture();

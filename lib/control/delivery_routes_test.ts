@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { openFixture, READ_TOKEN } from "./_test_fixture.ts";
+import { openFixture, READ_TOKEN } from "./testing.ts";
 import { CachingResolver } from "../dns/mod.ts";
 import { FakeDnsBackend } from "../dns/testing.ts";
 import { MtaStsPolicies } from "../mta_sts/mod.ts";

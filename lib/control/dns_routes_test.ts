@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { openFixture, READ_TOKEN } from "./_test_fixture.ts";
+import { openFixture, READ_TOKEN } from "./testing.ts";
 
 Deno.test("GET /v1/dns/cache lists counters and entries", async () => {
   await using fixture = await openFixture();

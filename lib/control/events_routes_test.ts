@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { openFixture, READ_TOKEN } from "./_test_fixture.ts";
+import { openFixture, READ_TOKEN } from "./testing.ts";
 
 async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, pattern: RegExp) {
   const decoder = new TextDecoder();

@@ -9,7 +9,13 @@ import { bodyLimit } from "hono/body-limit";
 import type { PriorityConfig } from "../config/mod.ts";
 import { type EnvelopeInit, headerPriority, type MailParams } from "../queue/mod.ts";
 import { signingSpool } from "../dkim/mod.ts";
-import { binaryString, collectHeaderFields, fieldValue, formatMessageDate } from "../smtp/mod.ts";
+import {
+  binaryString,
+  collectHeaderFields,
+  concatBytes,
+  fieldValue,
+  formatMessageDate,
+} from "../smtp/mod.ts";
 import {
   activeSpanContext,
   ATTR,
@@ -186,7 +192,7 @@ function withMissingFields(
   let added = "";
   if (!present.has("date")) added += `Date: ${fields.date}\r\n`;
   if (!present.has("message-id")) added += `Message-ID: ${fields.messageId}\r\n`;
-  return added === "" ? raw : concat([encoder.encode(added), raw]);
+  return added === "" ? raw : concatBytes([encoder.encode(added), raw]);
 }
 
 /** Spools the message; `{ id }` after the commit, `{ error }` if storage failed (nothing kept). */
@@ -344,14 +350,4 @@ function traceContext(c: Context): Pick<EnvelopeInit, "traceContext"> {
   if (traceparent === undefined) return {};
   const record = encodeTraceContext(parseTraceparent(traceparent, c.req.header("tracestate")));
   return record === undefined ? {} : { traceContext: record };
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readAll } from "../queue/testing.ts";
 import type { SpoolWriter } from "../queue/mod.ts";
 import { debianPython, run, skipWithout } from "../../tests/support/peers.ts";
-import { ADMIN_TOKEN, openFixture, READ_TOKEN } from "./_test_fixture.ts";
+import { ADMIN_TOKEN, openFixture, READ_TOKEN } from "./testing.ts";
 
 const decoder = new TextDecoder();
 const TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";

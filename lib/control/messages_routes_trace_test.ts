@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { decodeTraceContext } from "../observe/mod.ts";
 import { installSpanRecorder } from "../observe/tracing_testing.ts";
-import { openFixture } from "./_test_fixture.ts";
+import { openFixture } from "./testing.ts";
 
 const TRACE_ID = "0af7651916cd43dd8448eb211c80319c";
 const SPAN_ID = "b7ad6b7169203331";

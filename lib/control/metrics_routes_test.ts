@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { EmpathMetrics } from "../observe/mod.ts";
 import { sampleValue } from "../observe/testing.ts";
 import { createControlApp } from "./app.ts";
-import { ADMIN_TOKEN, INJECT_TOKEN, openFixture, READ_TOKEN } from "./_test_fixture.ts";
+import { ADMIN_TOKEN, INJECT_TOKEN, openFixture, READ_TOKEN } from "./testing.ts";
 
 async function openMetricsApp() {
   const fixture = await openFixture();

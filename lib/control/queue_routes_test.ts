@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { patternBytes, readAll, spoolMessage } from "../queue/testing.ts";
-import { openFixture, READ_TOKEN } from "./_test_fixture.ts";
+import { openFixture, READ_TOKEN } from "./testing.ts";
 
 Deno.test("GET /v1/queue pages through messages with a cursor", async () => {
   await using fixture = await openFixture();

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createControlApp } from "./app.ts";
-import { ADMIN_TOKEN, openFixture, READ_TOKEN } from "./_test_fixture.ts";
+import { ADMIN_TOKEN, openFixture, READ_TOKEN } from "./testing.ts";
 
 Deno.test("GET /v1/system reports version, uptime and delivery counters", async () => {
   await using fixture = await openFixture();

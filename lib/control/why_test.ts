@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { QueuedMessage } from "../queue/mod.ts";
-import { openFixture, READ_TOKEN } from "./_test_fixture.ts";
+import { openFixture, READ_TOKEN } from "./testing.ts";
 import { explainMessage } from "./why.ts";
 
 const NOW = 1_700_000_000_000;

@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { DkimSigner, keysFor, type SigningResult } from "./signer.ts";
 import type { DkimKey } from "./keys.ts";
 import { makeTestKeys, verifyWithMailauth } from "./testing.ts";
+import { concatBytes } from "../smtp/mod.ts";
 
 const encoder = new TextEncoder();
 const NOW = Date.UTC(2025, 0, 2, 3, 4, 5);
@@ -171,18 +172,22 @@ Deno.test("DkimSigner signatures verify for random headers and bodies, and fail 
         const result = await sign(signer, message, pieces);
         assert.equal(result.kind, "signed");
         if (result.kind !== "signed") return;
-        const signed = concat(encoder.encode(result.header), message);
+        const signed = concatBytes([encoder.encode(result.header), message]);
         const verdicts = await verifyWithMailauth(signed, keys.records);
         assert.deepEqual(verdicts.map((v) => v.result), ["pass", "pass"]);
         // Any octet added to the body (not white space, not a line break) changes its hash.
         const at = signed.length - (where % (encoder.encode(body).length + 1));
-        const changed = concat(signed.subarray(0, at), encoder.encode("X"), signed.subarray(at));
+        const changed = concatBytes([
+          signed.subarray(0, at),
+          encoder.encode("X"),
+          signed.subarray(at),
+        ]);
         // (mailauth reports a body hash mismatch as "neutral", a bad signature as "fail").
         const after = await verifyWithMailauth(changed, keys.records);
         assert.equal(after.length, 2);
         assert.ok(after.every((v) => v.result === "neutral" || v.result === "fail"));
         // An added From field breaks the signature too (From is over-signed).
-        const forged = concat(encoder.encode("From: eve@evil.test\r\n"), signed);
+        const forged = concatBytes([encoder.encode("From: eve@evil.test\r\n"), signed]);
         const forgedVerdicts = await verifyWithMailauth(forged, keys.records);
         assert.deepEqual(forgedVerdicts.map((v) => v.result), ["fail", "fail"]);
       },
@@ -190,13 +195,3 @@ Deno.test("DkimSigner signatures verify for random headers and bodies, and fail 
     { numRuns: 60 },
   );
 });
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}

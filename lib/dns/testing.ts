@@ -1,6 +1,7 @@
 /**
- * Test doubles for code that resolves names: a scripted {@linkcode DnsBackend}
- * and a clock that moves only when told to.
+ * Test doubles for code that resolves names: a scripted {@linkcode DnsBackend},
+ * a clock that moves only when told to (also the queue's, through `lib/queue/testing.ts`)
+ * and the gate the fakes' `pause()` is made of (also the MTA-STS policy fetcher's).
  *
  * @example Usage
  * ```ts
@@ -26,7 +27,7 @@ export class FakeDnsBackend implements DnsBackend {
   /** Every question asked, as `"TYPE name"`, in order. */
   readonly queries: string[] = [];
   readonly #answers = new Map<string, DnsAnswer>();
-  #gate: Promise<void> | undefined;
+  readonly #gate = new PauseGate();
 
   /** Sets the answer to one question. Returns `this` for chaining. */
   set(name: string, type: DnsRecordType, answer: DnsAnswer): this {
@@ -57,19 +58,14 @@ export class FakeDnsBackend implements DnsBackend {
 
   /** Holds every answer until the returned function is called. */
   pause(): () => void {
-    const { promise, resolve } = Promise.withResolvers<void>();
-    this.#gate = promise;
-    return () => {
-      this.#gate = undefined;
-      resolve();
-    };
+    return this.#gate.pause();
   }
 
   /** Answers from the table, after the gate opens when paused. */
   async query(name: string, type: DnsRecordType, signal?: AbortSignal): Promise<DnsAnswer> {
     signal?.throwIfAborted();
     this.queries.push(`${type} ${name}`);
-    if (this.#gate !== undefined) await this.#gate;
+    if (this.#gate.held !== undefined) await this.#gate.held;
     const answer = this.#answers.get(`${type} ${name}`);
     if (answer !== undefined) return answer;
     const known = [...this.#answers.keys()].some((key) => key.endsWith(` ${name}`));
@@ -94,5 +90,40 @@ export class ManualClock {
   /** Moves the clock forward by `ms`. */
   advance(ms: number): void {
     this.#now += ms;
+  }
+}
+
+/**
+ * Holds callers while paused: each fake's `pause()` in one place.
+ *
+ * @example Usage
+ * ```ts
+ * import { PauseGate } from "./testing.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const gate = new PauseGate();
+ * const release = gate.pause();
+ * const passed = gate.held?.then(() => "passed");
+ * release();
+ * assert.equal(await passed, "passed");
+ * assert.equal(gate.held, undefined);
+ * ```
+ */
+export class PauseGate {
+  #held: Promise<void> | undefined;
+
+  /** What a caller waits for while paused; `undefined` (nothing to wait for) otherwise. */
+  get held(): Promise<void> | undefined {
+    return this.#held;
+  }
+
+  /** Holds callers until the returned function is called. */
+  pause(): () => void {
+    const { promise, resolve } = Promise.withResolvers<void>();
+    this.#held = promise;
+    return () => {
+      this.#held = undefined;
+      resolve();
+    };
   }
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { HeaderScanner, MAX_HEADER_SECTION_BYTES, readMessageView } from "./message_view.ts";
+import { MAX_HEADER_SECTION_BYTES, readMessageView } from "./message_view.ts";
 
 const encoder = new TextEncoder();
 
@@ -38,11 +38,23 @@ Deno.test("readMessageView() handles a message without a body or without an empt
   assert.deepEqual(empty.headers, []);
 });
 
-Deno.test("HeaderScanner keeps at most 64 KiB of fields but still finds the body", () => {
-  const scanner = new HeaderScanner();
+Deno.test("readMessageView() keeps at most 64 KiB of header fields but still finds the body", async () => {
   const big = `X-Big: ${"x".repeat(MAX_HEADER_SECTION_BYTES)}\r\n`;
   const text = `A: 1\r\n${big}B: 2\r\n\r\nbody`;
-  assert.equal(scanner.push(encoder.encode(text)), true);
-  assert.deepEqual(scanner.fields, [["A", "1"]]);
-  assert.equal(scanner.bodyStart, text.length - 4);
+  for (const size of [1, 1000, 100_000]) {
+    const view = await readMessageView(chunked(text, size), text.length);
+    assert.deepEqual(view.headers, [["A", "1"]], `chunks of ${size}`);
+    assert.equal(await new Response(view.body()).text(), "body", `chunks of ${size}`);
+  }
+});
+
+Deno.test("readMessageView() decodes UTF-8 and drops white space at the ends of folded lines", async () => {
+  const text = "Subject: caf\u00e9 \r\n  d\u00e9j\u00e0\t\r\n\tvu\r\nx-lower :  v \r\n\r\n";
+  for (const size of [1, 5, 1000]) {
+    const view = await readMessageView(chunked(text, size), encoder.encode(text).length);
+    assert.deepEqual(view.headers, [
+      ["Subject", "caf\u00e9  d\u00e9j\u00e0\tvu"],
+      ["x-lower", "v"],
+    ], `chunks of ${size}`);
+  }
 });

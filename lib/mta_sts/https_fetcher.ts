@@ -114,7 +114,8 @@ function responseProblem(response: Response, maxBytes: number): string | undefin
 /** The body as text, or `undefined` as soon as it exceeds `maxBytes`. */
 async function readLimited(response: Response, maxBytes: number): Promise<string | undefined> {
   if (response.body === null) return "";
-  const chunks: Uint8Array[] = [];
+  const decoder = new TextDecoder();
+  let text = "";
   let size = 0;
   const reader = response.body.getReader();
   try {
@@ -123,18 +124,12 @@ async function readLimited(response: Response, maxBytes: number): Promise<string
       if (done) break;
       size += value.length;
       if (size > maxBytes) return undefined;
-      chunks.push(value);
+      text += decoder.decode(value, { stream: true });
     }
   } finally {
     await reader.cancel().catch(() => {});
   }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return new TextDecoder().decode(bytes);
+  return text + decoder.decode();
 }
 
 function failed(url: string, reason: string): PolicyFetchResult {

@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { PauseGate } from "../dns/testing.ts";
 import type { MtaStsPolicy } from "./policy.ts";
 import type { PolicyFetcher, PolicyFetchResult } from "./policy_cache.ts";
 
@@ -24,7 +25,7 @@ export class FakePolicyFetcher implements PolicyFetcher {
   /** Every domain fetched, in order. */
   readonly fetches: string[] = [];
   readonly #results = new Map<string, PolicyFetchResult>();
-  #gate: Promise<void> | undefined;
+  readonly #gate = new PauseGate();
 
   /** Serves `policy` for `domain` from now on. Returns `this` for chaining. */
   policy(domain: string, policy: MtaStsPolicy): this {
@@ -40,18 +41,13 @@ export class FakePolicyFetcher implements PolicyFetcher {
 
   /** Holds every fetch until the returned function is called. */
   pause(): () => void {
-    const { promise, resolve } = Promise.withResolvers<void>();
-    this.#gate = promise;
-    return () => {
-      this.#gate = undefined;
-      resolve();
-    };
+    return this.#gate.pause();
   }
 
   /** Answers from the table, after the gate opens when paused. */
   async fetchPolicy(domain: string): Promise<PolicyFetchResult> {
     this.fetches.push(domain);
-    if (this.#gate !== undefined) await this.#gate;
+    if (this.#gate.held !== undefined) await this.#gate.held;
     return this.#results.get(domain) ?? { kind: "failed", reason: "HTTP 404" };
   }
 }

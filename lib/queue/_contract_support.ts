@@ -1,23 +1,9 @@
 // Helpers shared by the queue conformance suite and the queue tests.
-import type { Clock, EnvelopeInit, QueueDeps, QueueStore } from "./types.ts";
+import { concatBytes } from "../smtp/mod.ts";
+import type { EnvelopeInit, QueueDeps, QueueStore } from "./types.ts";
 
-/** A clock that moves only when told to. */
-export class ManualClock implements Clock {
-  #now: number;
-
-  constructor(now = 1_700_000_000_000) {
-    this.#now = now;
-  }
-
-  now(): number {
-    return this.#now;
-  }
-
-  /** Moves the clock forward by `ms`. */
-  advance(ms: number): void {
-    this.#now += ms;
-  }
-}
+/** The queue tests' clock is the one of the DNS test doubles: it moves only when told to. */
+export { ManualClock } from "../dns/testing.ts";
 
 /** An open store plus the way to close it and remove its files. */
 export interface QueueFixture {
@@ -41,19 +27,7 @@ export function patternBytes(seed: number, size: number): Uint8Array {
 
 /** Reads a whole stream into one array. */
 export async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  let length = 0;
-  for await (const part of stream) {
-    parts.push(part);
-    length += part.byteLength;
-  }
-  const all = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    all.set(part, offset);
-    offset += part.byteLength;
-  }
-  return all;
+  return concatBytes(await Array.fromAsync(stream));
 }
 
 /** An envelope with sensible defaults. */

@@ -1,4 +1,4 @@
-import { concatBytes } from "./_bytes.ts";
+import { concatBytes } from "../smtp/mod.ts";
 import { type Reply, ServerSession, type SessionEvent, timeoutExceeded } from "../smtp/mod.ts";
 import { getLogger, type TracingOptions } from "../observe/mod.ts";
 import { SessionTrace } from "./_session_trace.ts";

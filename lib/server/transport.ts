@@ -1,6 +1,6 @@
 import { connDuplex } from "../net/mod.ts";
 import type tls from "node:tls";
-import { concatBytes } from "./_bytes.ts";
+import { concatBytes } from "../smtp/mod.ts";
 import { type TlsSessionInfo, upgradeToTls } from "./tls.ts";
 
 /** The peer of a connection. */

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { concatBytes } from "./bytes.ts";
 import { DataDecoder } from "./data_decoder.ts";
 import { DotStuffer } from "./dot_stuffer.ts";
 
@@ -8,14 +9,7 @@ const decoder = new TextDecoder();
 
 function stuffAll(chunks: readonly Uint8Array[]): Uint8Array {
   const stuffer = new DotStuffer();
-  const parts = [...chunks.map((chunk) => stuffer.stuff(chunk)), stuffer.finish()];
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return concatBytes([...chunks.map((chunk) => stuffer.stuff(chunk)), stuffer.finish()]);
 }
 
 /** What a receiver gets back: the DataDecoder's output, or its rejection. */

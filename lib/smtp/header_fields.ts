@@ -2,30 +2,19 @@
  * Finds the end of a message's header section (RFC 5322 §2.1) in a byte stream
  * split anywhere, and keeps the header fields a caller asks for (and only those),
  * within a byte budget: the fields a DKIM signature covers, `traceparent`,
- * `X-Priority`. Pure: no I/O.
+ * `X-Priority`; or every field, for the hooks' message view. Pure: no I/O.
  *
  * @module
  */
+import { binaryBytes, binaryString, concatBytes } from "./bytes.ts";
 
 const SP = 0x20;
 const HTAB = 0x09;
 const LF = 0x0a;
 const CR = 0x0d;
+const COLON = 0x3a;
 /** Longer field names are not looked up (RFC 5322 names are short; 998 is the line limit). */
 const MAX_NAME_BYTES = 998;
-
-function concat(pieces: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const piece of pieces) length += piece.length;
-  const bytes = new Uint8Array(length);
-  let offset = 0;
-  for (const piece of pieces) {
-    bytes.set(piece, offset);
-    offset += piece.length;
-  }
-  return bytes;
-}
-const COLON = 0x3a;
 
 /** One kept header field. */
 export interface HeaderField {
@@ -41,25 +30,68 @@ export type HeaderProgress =
   | { kind: "end"; bodyStart: number }
   | { kind: "too-large" };
 
+/** Options of {@linkcode HeaderFieldCollector}. */
+export interface HeaderFieldCollectorOptions {
+  /**
+   * What a line that would take the kept fields over `maxBytes` does: `"stop"` reports
+   * `too-large` (the caller gives up on the header section); `"skip"` ends the field being
+   * kept and keeps no more, but still finds where the body starts, without holding the
+   * lines it skips.
+   *
+   * @default {"stop"}
+   */
+  readonly overflow?: "stop" | "skip";
+}
+
 /**
- * Collects the header fields named in `wanted` from a message given in chunks
- * split anywhere, until the empty line that ends the header section (RFC 5322
- * §2.1). Other fields are skipped without being kept. When the kept fields plus
- * the line being read would exceed `maxBytes`, it reports `too-large` and stops.
+ * Collects header fields from a message given in chunks split anywhere, until the
+ * empty line that ends the header section (RFC 5322 §2.1): the fields named in `wanted`
+ * (lowercased names), or every field with `"all"`. A field is a line with a colon after a
+ * name, with the lines folded after it (RFC 5322 §2.2.3); other lines are skipped, and so
+ * are fields not wanted, looked at as bytes: only the lines of kept fields become strings.
+ * `maxBytes` bounds the kept fields plus the line being read; see
+ * {@linkcode HeaderFieldCollectorOptions.overflow} for what happens beyond it.
+ *
+ * @example Usage
+ * ```ts
+ * import { HeaderFieldCollector } from "./header_fields.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const collector = new HeaderFieldCollector(new Set(["subject"]), 1024);
+ * const bytes = new TextEncoder().encode("To: b@example.org\r\nSubject: hi\r\n\r\nbody");
+ * assert.deepEqual(collector.push(bytes), { kind: "end", bodyStart: 34 });
+ * assert.deepEqual(collector.fields, [{ name: "subject", text: "Subject: hi" }]);
+ * ```
  */
 export class HeaderFieldCollector {
-  readonly #wanted: ReadonlySet<string>;
+  readonly #wanted: ReadonlySet<string> | "all";
   readonly #maxBytes: number;
+  readonly #overflow: "stop" | "skip";
   readonly #fields: HeaderField[] = [];
   #keptBytes = 0;
+  /** The pieces of the line being read, while lines are kept. */
   #partial: Uint8Array[] = [];
-  #partialBytes = 0;
+  /** Length and first octet of the line being read, kept or not. */
+  #lineBytes = 0;
+  #lineFirst = 0;
+  /** False once `"skip"` went over the budget: from there on, the end is all that is looked for. */
+  #keeping = true;
   /** The field being read, when it is kept. */
   #current: { name: string; lines: string[] } | undefined;
 
-  constructor(wanted: ReadonlySet<string>, maxBytes: number) {
+  /**
+   * @param wanted Lowercased names of the fields to keep, or `"all"`.
+   * @param maxBytes Most octets held: the kept fields plus the line being read.
+   * @param options What happens beyond `maxBytes`.
+   */
+  constructor(
+    wanted: ReadonlySet<string> | "all",
+    maxBytes: number,
+    options: HeaderFieldCollectorOptions = {},
+  ) {
     this.#wanted = wanted;
     this.#maxBytes = maxBytes;
+    this.#overflow = options.overflow ?? "stop";
   }
 
   /** The kept fields in message order (complete once `push` returned `end` or `finish` ran). */
@@ -73,42 +105,65 @@ export class HeaderFieldCollector {
     while (start < chunk.length) {
       const lf = chunk.indexOf(LF, start);
       const end = lf < 0 ? chunk.length : lf + 1;
-      this.#partial.push(chunk.subarray(start, end));
-      this.#partialBytes += end - start;
+      if (this.#lineBytes === 0) this.#lineFirst = chunk[start];
+      this.#lineBytes += end - start;
+      if (this.#keeping) {
+        if (this.#keptBytes + this.#lineBytes <= this.#maxBytes) {
+          this.#partial.push(chunk.subarray(start, end));
+        } else if (this.#overflow === "stop") {
+          return { kind: "too-large" };
+        } else {
+          this.#stopKeeping();
+        }
+      }
       start = end;
-      if (this.#keptBytes + this.#partialBytes > this.#maxBytes) return { kind: "too-large" };
       if (lf < 0) break;
-      if (this.#line(this.#takeLine())) return { kind: "end", bodyStart: start };
+      if (this.#endLine()) return { kind: "end", bodyStart: start };
     }
     return { kind: "more" };
   }
 
   /** Ends a message that has no body: the last line read so far is a field too. */
   finish(): void {
-    if (this.#partialBytes > 0) this.#line(this.#takeLine());
+    if (this.#lineBytes > 0 && this.#keeping) this.#line(this.#takeLine());
+    this.#lineBytes = 0;
     this.#endField();
   }
 
+  /** Ends the line just read (up to its LF); true when it is the empty line. */
+  #endLine(): boolean {
+    const isEmpty = this.#lineBytes === 1 || (this.#lineBytes === 2 && this.#lineFirst === CR);
+    const line = this.#keeping ? this.#takeLine() : undefined;
+    this.#lineBytes = 0;
+    if (isEmpty) {
+      this.#endField();
+      return true;
+    }
+    if (line !== undefined) this.#line(line);
+    return false;
+  }
+
   #takeLine(): Uint8Array {
-    const line = this.#partial.length === 1 ? this.#partial[0] : concat(this.#partial);
+    const line = this.#partial.length === 1 ? this.#partial[0] : concatBytes(this.#partial);
     this.#partial = [];
-    this.#partialBytes = 0;
     return line;
   }
 
+  #stopKeeping(): void {
+    this.#keeping = false;
+    this.#partial = [];
+    this.#endField();
+  }
+
   /**
-   * Handles one line (with its line break, if any); true when it ends the header section. Only
-   * the lines of kept fields become strings: the others are looked at as bytes.
+   * Handles one line that is not empty (with its line break, if any). Only the lines of kept
+   * fields become strings: the others are looked at as bytes.
    */
-  #line(line: Uint8Array): boolean {
+  #line(line: Uint8Array): void {
     let length = line.length;
     if (length > 0 && line[length - 1] === LF) {
       length--;
       if (length > 0 && line[length - 1] === CR) length--;
-    }
-    if (length === 0) {
-      this.#endField();
-      return true;
     }
     const first = line[0];
     if (first === SP || first === HTAB) {
@@ -116,17 +171,17 @@ export class HeaderFieldCollector {
         this.#current.lines.push(binaryString(line.subarray(0, length)));
         this.#keptBytes += line.length;
       }
-      return false;
+      return;
     }
     this.#endField();
     const colon = line.subarray(0, length).indexOf(COLON);
-    if (colon < 0 || colon > MAX_NAME_BYTES) return false;
+    const all = this.#wanted === "all";
+    if (colon <= 0 || (!all && colon > MAX_NAME_BYTES)) return;
     const name = binaryString(line.subarray(0, colon)).trimEnd().toLowerCase();
-    if (this.#wanted.has(name)) {
+    if (all || this.#wanted.has(name)) {
       this.#current = { name, lines: [binaryString(line.subarray(0, length))] };
       this.#keptBytes += line.length;
     }
-    return false;
   }
 
   #endField(): void {
@@ -152,7 +207,8 @@ export function fieldValue(field: HeaderField): string {
 }
 
 /**
- * Collects the fields named in `wanted` from a whole header section given as text.
+ * Collects the fields named in `wanted` (or `"all"`) from a whole header section given as
+ * text, with a {@linkcode HeaderFieldCollector} that stops at `maxBytes`.
  *
  * @example Usage
  * ```ts
@@ -164,26 +220,10 @@ export function fieldValue(field: HeaderField): string {
  */
 export function collectHeaderFields(
   message: string,
-  wanted: ReadonlySet<string>,
+  wanted: ReadonlySet<string> | "all",
   maxBytes = 64 * 1024,
 ): readonly HeaderField[] {
   const collector = new HeaderFieldCollector(wanted, maxBytes);
   if (collector.push(binaryBytes(message)).kind === "more") collector.finish();
   return collector.fields;
-}
-
-/** Octets as a string of one character per octet (ISO 8859-1), so nothing is lost. */
-export function binaryString(bytes: Uint8Array): string {
-  let text = "";
-  for (let start = 0; start < bytes.length; start += 8192) {
-    text += String.fromCharCode(...bytes.subarray(start, start + 8192));
-  }
-  return text;
-}
-
-/** The inverse of {@linkcode binaryString}. */
-export function binaryBytes(text: string): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  return bytes;
 }

@@ -2,10 +2,12 @@
  * The SMTP protocol without I/O: command and address parsing, replies and
  * enhanced status codes, the server session state machine (RFC 5321 with
  * PIPELINING, SIZE, 8BITMIME, SMTPUTF8, ENHANCEDSTATUSCODES, CHUNKING,
- * STARTTLS and AUTH PLAIN/LOGIN), DATA/BDAT decoding and the `Received:`
- * header; and the client side for delivery: the `ClientSession` state machine
- * (SMTP and LMTP), the `ReplyParser` and the streaming `DotStuffer`. Nothing here touches sockets, clocks or storage; the connection
- * driver in `lib/server` feeds bytes in and writes bytes out.
+ * STARTTLS and AUTH PLAIN/LOGIN), DATA/BDAT decoding, the `Received:` header,
+ * the header field collector and the byte helpers every layer shares
+ * (`concatBytes`, binary strings); and the client side for delivery: the
+ * `ClientSession` state machine (SMTP and LMTP), the `ReplyParser` and the
+ * streaming `DotStuffer`. Nothing here touches sockets, clocks or storage; the
+ * connection driver in `lib/server` feeds bytes in and writes bytes out.
  *
  * @example
  * ```ts
@@ -18,6 +20,7 @@
  * @module
  */
 export * from "./address.ts";
+export * from "./bytes.ts";
 export * from "./client_capabilities.ts";
 export * from "./client_session.ts";
 export * from "./client_types.ts";

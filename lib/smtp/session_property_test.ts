@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { concatBytes } from "./bytes.ts";
 import { runSession } from "./testing.ts";
 import type { SessionOptions } from "./session_event.ts";
 
@@ -57,15 +58,7 @@ const token = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom(...TOKENS).map((text) => encoder.encode(text)) },
   { weight: 1, arbitrary: fc.uint8Array({ maxLength: 12 }) },
 );
-const stream = fc.array(token, { maxLength: 40 }).map((parts) => {
-  const bytes = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    bytes.set(part, offset);
-    offset += part.length;
-  }
-  return bytes;
-});
+const stream = fc.array(token, { maxLength: 40 }).map((parts) => concatBytes(parts));
 
 function cut(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
   const points = [...new Set(cuts.map((value) => value % (bytes.length + 1)))].sort((a, b) =>

@@ -1,4 +1,22 @@
-// A control app over real memory-backed services, for the route tests.
+/**
+ * A control app over real memory-backed services (queue, rate limiter, circuit breakers,
+ * DNS cache over a scripted backend, all on a manual clock), for the route tests and, served
+ * on a port, for the `empath control` tests.
+ *
+ * @example Usage
+ * ```ts
+ * import { openFixture, READ_TOKEN } from "./testing.ts";
+ * import assert from "node:assert/strict";
+ *
+ * await using fixture = await openFixture();
+ * const id = await fixture.spool();
+ * const response = await fixture.call(`/v1/queue/${id}`, { token: READ_TOKEN });
+ * assert.equal(response.status, 200);
+ * await response.body?.cancel();
+ * ```
+ *
+ * @module
+ */
 import { MailEvents } from "../observe/mod.ts";
 import { BounceSender, CircuitBreakers, RateLimiter } from "../delivery/mod.ts";
 import { CachingResolver } from "../dns/mod.ts";
@@ -10,10 +28,14 @@ import { createControlApp } from "./app.ts";
 import type { ControlDelivery, ControlDeps } from "./deps.ts";
 import { hashToken, TokenVerifier } from "./tokens.ts";
 
+/** A token of scope `read` (name "ops"). */
 export const READ_TOKEN = "read-token-0123456789";
+/** A token of scope `inject` (name "app"). */
 export const INJECT_TOKEN = "inject-token-0123456789";
+/** A token of scope `admin` (name "root"), the default of `Fixture.call`. */
 export const ADMIN_TOKEN = "admin-token-0123456789";
 
+/** The app, its deps and the services behind them. */
 export interface Fixture {
   app: ReturnType<typeof createControlApp>;
   deps: ControlDeps;
@@ -35,6 +57,11 @@ export interface Fixture {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
+/**
+ * Opens a control app over fresh memory-backed services; dispose of it to close the queue.
+ *
+ * @param options Request body limits of the app.
+ */
 export async function openFixture(
   options: { maxBody?: number; maxMessageSize?: number } = {},
 ): Promise<Fixture> {
