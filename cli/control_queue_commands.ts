@@ -67,35 +67,15 @@ export function addQueueCommands(control: Command, scope: ControlScope): void {
   queue.command("view")
     .description("show one message's envelope and recipients")
     .argument("<id>", "the message id")
-    .action(controlAction(scope, async (run, command) => {
-      const [id] = command.processedArgs as [string];
-      const message = await expectJson(run.client.v1.queue[":id"].$get({ param: { id } }));
-      if (run.json) printJson(run.io, message);
-      else run.io.writeOut(formatMessage(message));
-    }));
+    .action(controlAction(scope, viewMessage));
   queue.command("body")
     .description("print a message exactly as queued (RFC 5322, with its Received header)")
     .argument("<id>", "the message id")
-    .action(controlAction(scope, async (run, command) => {
-      const [id] = command.processedArgs as [string];
-      const res = await run.client.v1.queue[":id"].body.$get({ param: { id } });
-      if (!res.ok) await expectJson(Promise.resolve(res)); // throws with the API's message
-      if (res.body === null) return;
-      const decoder = new TextDecoder();
-      for await (const chunk of res.body) {
-        if (run.io.writeOutBytes) run.io.writeOutBytes(chunk);
-        else run.io.writeOut(decoder.decode(chunk, { stream: true }));
-      }
-    }));
+    .action(controlAction(scope, printBody));
   queue.command("why")
     .description("explain why a message is not delivered yet")
     .argument("<id>", "the message id")
-    .action(controlAction(scope, async (run, command) => {
-      const [id] = command.processedArgs as [string];
-      const why = await expectJson(run.client.v1.queue[":id"].why.$get({ param: { id } }));
-      if (run.json) printJson(run.io, why);
-      else run.io.writeOut(`${why.sentence}\n`);
-    }));
+    .action(controlAction(scope, explainDelay));
   queue.command("watch")
     .description("follow delivery events as they happen")
     .option("--id <id>", "only this message")
@@ -107,11 +87,7 @@ export function addQueueCommands(control: Command, scope: ControlScope): void {
     .action(controlAction(scope, showStats));
   queue.command("flush")
     .description("ask the delivery engine to look at the queue now")
-    .action(controlAction(scope, async (run) => {
-      const answer = await expectJson(run.client.v1.delivery.process.$post());
-      if (run.json) printJson(run.io, answer);
-      else run.io.writeOut("Delivery woken: due messages will be attempted now\n");
-    }));
+    .action(controlAction(scope, flushQueue));
   for (const action of ["retry", "hold", "release", "delete"] as const) {
     addActionCommand(queue, scope, action);
   }
@@ -142,6 +118,42 @@ function addActionCommand(queue: Command, scope: ControlScope, action: QueueActi
       if (!isBulk) command.error(`error: give a message id or --domain/--sender/--state`);
       return bulkAction(run, command, action);
     }));
+}
+
+/** `queue view <id>`: one message's envelope and recipients. */
+async function viewMessage(run: ControlRun, command: Command): Promise<void> {
+  const [id] = command.processedArgs as [string];
+  const message = await expectJson(run.client.v1.queue[":id"].$get({ param: { id } }));
+  if (run.json) printJson(run.io, message);
+  else run.io.writeOut(formatMessage(message));
+}
+
+/** `queue body <id>`: the message exactly as queued, streamed to standard output. */
+async function printBody(run: ControlRun, command: Command): Promise<void> {
+  const [id] = command.processedArgs as [string];
+  const res = await run.client.v1.queue[":id"].body.$get({ param: { id } });
+  if (!res.ok) await expectJson(Promise.resolve(res)); // throws with the API's message
+  if (res.body === null) return;
+  const decoder = new TextDecoder();
+  for await (const chunk of res.body) {
+    if (run.io.writeOutBytes) run.io.writeOutBytes(chunk);
+    else run.io.writeOut(decoder.decode(chunk, { stream: true }));
+  }
+}
+
+/** `queue why <id>`: why a message is not delivered yet. */
+async function explainDelay(run: ControlRun, command: Command): Promise<void> {
+  const [id] = command.processedArgs as [string];
+  const why = await expectJson(run.client.v1.queue[":id"].why.$get({ param: { id } }));
+  if (run.json) printJson(run.io, why);
+  else run.io.writeOut(`${why.sentence}\n`);
+}
+
+/** `queue flush`: wakes the delivery engine. */
+async function flushQueue(run: ControlRun): Promise<void> {
+  const answer = await expectJson(run.client.v1.delivery.process.$post());
+  if (run.json) printJson(run.io, answer);
+  else run.io.writeOut("Delivery woken: due messages will be attempted now\n");
 }
 
 async function showStats(run: ControlRun): Promise<void> {

@@ -124,63 +124,67 @@ function addRateLimitCommands(control: Command, scope: ControlScope): void {
   const rateLimit = control.command("rate-limit").description("per-domain delivery rate limits");
   rateLimit.command("get")
     .description("show the default limit, the per-domain limits and the live buckets")
-    .action(controlAction(scope, async (run) => {
-      const limits = await expectJson(run.client.v1.delivery["rate-limits"].$get());
-      if (run.json) return printJson(run.io, limits);
-      const { defaults, overrides, buckets } = limits;
-      run.io.writeOut(
-        `Default: ${formatRate(defaults.ratePerSecond)}, burst ${defaults.burst}\n\n`,
-      );
-      run.io.writeOut(formatTable(
-        ["DOMAIN", "RATE", "BURST"],
-        Object.entries(overrides).map(([domain, limit]) => [
-          domain,
-          formatRate(limit.ratePerSecond),
-          limit.burst,
-        ]),
-      ));
-      if (buckets.length === 0) return;
-      run.io.writeOut(`\n${
-        formatTable(
-          ["BUCKET", "TOKENS", "RATE", "BURST"],
-          buckets.map((bucket) => [
-            bucket.key,
-            bucket.tokens.toFixed(2),
-            formatRate(bucket.ratePerSecond),
-            bucket.burst,
-          ]),
-        )
-      }`);
-    }));
+    .action(controlAction(scope, showRateLimits));
   rateLimit.command("set")
     .description("set a domain's limit until the next start (rate like 10/s, 100/m, 1000/h)")
     .argument("<domain>", "the recipient domain")
     .argument("<rate>", 'deliveries per time unit, such as "5/s" or "100/m"')
     .option("--burst <n>", "bucket size (default: the domain's current burst)", positiveInteger)
-    .action(controlAction(scope, async (run, command) => {
-      const [domain, rate] = command.processedArgs as [string, string];
-      const { burst } = command.opts<{ burst?: string }>();
-      let size = burst === undefined ? undefined : Number(burst);
-      if (size === undefined) {
-        const limits = await expectJson(run.client.v1.delivery["rate-limits"].$get());
-        size = (limits.overrides[domain.toLowerCase()] ?? limits.defaults).burst;
-      }
-      const answer = await expectJson(run.client.v1.delivery["rate-limits"][":domain"].$put({
-        param: { domain },
-        json: { rate, burst: size },
-      }));
-      if (run.json) return printJson(run.io, answer);
-      run.io.writeOut(
-        `Rate limit for ${answer.domain}: ${
-          formatRate(answer.ratePerSecond)
-        }, burst ${answer.burst}\n`,
-      );
-      if (answer.released > 0) {
-        run.io.writeOut(
-          `${answer.released} message(s) that waited for the old limit are due now\n`,
-        );
-      }
-    }));
+    .action(controlAction(scope, setRateLimit));
+}
+
+/** `rate-limit get`: the default limit, the per-domain limits and the live buckets. */
+async function showRateLimits(run: ControlRun): Promise<void> {
+  const limits = await expectJson(run.client.v1.delivery["rate-limits"].$get());
+  if (run.json) return printJson(run.io, limits);
+  const { defaults, overrides, buckets } = limits;
+  run.io.writeOut(
+    `Default: ${formatRate(defaults.ratePerSecond)}, burst ${defaults.burst}\n\n`,
+  );
+  run.io.writeOut(formatTable(
+    ["DOMAIN", "RATE", "BURST"],
+    Object.entries(overrides).map(([domain, limit]) => [
+      domain,
+      formatRate(limit.ratePerSecond),
+      limit.burst,
+    ]),
+  ));
+  if (buckets.length === 0) return;
+  run.io.writeOut(`\n${
+    formatTable(
+      ["BUCKET", "TOKENS", "RATE", "BURST"],
+      buckets.map((bucket) => [
+        bucket.key,
+        bucket.tokens.toFixed(2),
+        formatRate(bucket.ratePerSecond),
+        bucket.burst,
+      ]),
+    )
+  }`);
+}
+
+/** `rate-limit set <domain> <rate>`: a domain's limit until the next start. */
+async function setRateLimit(run: ControlRun, command: Command): Promise<void> {
+  const [domain, rate] = command.processedArgs as [string, string];
+  const { burst } = command.opts<{ burst?: string }>();
+  let size = burst === undefined ? undefined : Number(burst);
+  if (size === undefined) {
+    const limits = await expectJson(run.client.v1.delivery["rate-limits"].$get());
+    size = (limits.overrides[domain.toLowerCase()] ?? limits.defaults).burst;
+  }
+  const answer = await expectJson(run.client.v1.delivery["rate-limits"][":domain"].$put({
+    param: { domain },
+    json: { rate, burst: size },
+  }));
+  if (run.json) return printJson(run.io, answer);
+  run.io.writeOut(
+    `Rate limit for ${answer.domain}: ${formatRate(answer.ratePerSecond)}, burst ${answer.burst}\n`,
+  );
+  if (answer.released > 0) {
+    run.io.writeOut(
+      `${answer.released} message(s) that waited for the old limit are due now\n`,
+    );
+  }
 }
 
 function addBreakerCommands(control: Command, scope: ControlScope): void {

@@ -1,11 +1,11 @@
 import { z } from "zod";
 import type {
   DeliveryConfig,
-  DnsConfig,
   DomainPolicy,
   DomainPolicyOverride,
   RouteConfig,
-} from "./types.ts";
+} from "./delivery_types.ts";
+import type { DnsConfig } from "./types.ts";
 import {
   arrayValue,
   booleanValue,

@@ -1,19 +1,9 @@
 import assert from "node:assert/strict";
-import { ConfigError } from "./config_error.ts";
 import { defaultConfig, parseConfig } from "./parse_config.ts";
 import { redactConfig } from "./redact_config.ts";
+import { issuesOf } from "./_test_issues.ts";
 
 const HASH = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
-
-function issuesOf(tomlText: string): { path: string; message: string }[] {
-  try {
-    parseConfig(tomlText);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError);
-    return error.issues.map(({ path, message }) => ({ path, message }));
-  }
-  assert.fail("expected a ConfigError");
-}
 
 Deno.test("defaultConfig() listens for control on loopback with a token file", () => {
   assert.deepEqual(defaultConfig().control, {

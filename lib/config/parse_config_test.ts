@@ -2,16 +2,7 @@ import assert from "node:assert/strict";
 import { ConfigError } from "./config_error.ts";
 import { defaultConfig, parseConfig } from "./parse_config.ts";
 import { hashPassword } from "./password.ts";
-
-function issuesOf(tomlText: string): { path: string; message: string }[] {
-  try {
-    parseConfig(tomlText);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError);
-    return error.issues.map(({ path, message }) => ({ path, message }));
-  }
-  assert.fail("expected a ConfigError");
-}
+import { issuesOf } from "./_test_issues.ts";
 
 Deno.test("defaultConfig() works on loopback with nothing configured", () => {
   const config = defaultConfig();

@@ -5,6 +5,7 @@
  * @module
  */
 import { Hono } from "hono";
+import type { CachedPolicy } from "../mta_sts/mod.ts";
 import type { ControlVariables } from "./auth.ts";
 import type { ControlDeps } from "./deps.ts";
 import { breakerParamSchema, domainParamSchema, rateLimitBodySchema } from "./_schemas.ts";
@@ -65,16 +66,19 @@ export function createDeliveryRoutes(deps: Pick<ControlDeps, "delivery" | "queue
     })
     .get("/mta-sts", (c) => {
       const policies = delivery.mtaStsPolicies?.() ?? [];
-      return c.json({
-        policies: policies.map((entry) => ({
-          domain: entry.domain,
-          id: entry.id,
-          mode: entry.policy.mode,
-          mx: entry.policy.mx,
-          maxAge: entry.policy.maxAge,
-          fetchedAt: entry.fetchedAt,
-          expiresAt: entry.expiresAt,
-        })),
-      });
+      return c.json({ policies: policies.map(policySummary) });
     });
+}
+
+/** A cached MTA-STS policy as `GET /v1/delivery/mta-sts` lists it. */
+function policySummary(entry: CachedPolicy) {
+  return {
+    domain: entry.domain,
+    id: entry.id,
+    mode: entry.policy.mode,
+    mx: entry.policy.mx,
+    maxAge: entry.policy.maxAge,
+    fetchedAt: entry.fetchedAt,
+    expiresAt: entry.expiresAt,
+  };
 }

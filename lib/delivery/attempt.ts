@@ -63,8 +63,11 @@ export interface RecipientResult {
   readonly attempt: number;
 }
 
-/** Per-recipient result of this attempt; `undefined` means "not tried now" (rescheduled). */
-type Results = Map<string, TimedOutcome | { kind: "postponed"; until: number; reason: string }>;
+/** One recipient's result of this attempt; `postponed` means "not tried now" (rescheduled). */
+type RecipientOutcome = TimedOutcome | { kind: "postponed"; until: number; reason: string };
+
+/** Per-recipient result of this attempt. */
+type Results = Map<string, RecipientOutcome>;
 
 /** An outcome with how long the delivery to its domain took (for the audit trail). */
 type TimedOutcome = Outcome & { readonly durationMs?: number };
@@ -107,32 +110,14 @@ export class MessageAttempt {
     await this.#record(message, results);
   }
 
-  async #deliverDomain(message: QueuedMessage, domain: string, recipients: string[]) {
+  async #deliverDomain(
+    message: QueuedMessage,
+    domain: string,
+    recipients: string[],
+  ): Promise<Results> {
     const now = this.#policy.now();
-    const { limiter, breakers } = this.#services.traffic;
-    const all = (outcome: Results extends Map<string, infer V> ? V : never) =>
-      new Map(recipients.map((address) => [address, outcome]));
-    if (now >= message.expiresAt) {
-      return all({ kind: "failed", reason: "Delivery time expired", reply: expiredReply(message) });
-    }
-    if (this.#policy.interrupted?.aborted) return all(interruptedResult(now));
-    const breaker = breakers.allow(domain);
-    if (!breaker.allowed) {
-      return all({
-        kind: "postponed",
-        until: breaker.retryAt,
-        reason: `Circuit open for ${domain}`,
-      });
-    }
-    const rate = limiter.take(domain);
-    if (!rate.allowed) {
-      this.#policy.metrics?.rateLimited(domain, rate.retryAfterMs);
-      return all({
-        kind: "postponed",
-        until: now + rate.retryAfterMs,
-        reason: `Rate limit for ${domain}`,
-      });
-    }
+    const held = this.#heldBack(message, domain, now);
+    if (held !== undefined) return new Map(recipients.map((address) => [address, held]));
     this.#policy.events?.publish({
       type: "attempt",
       id: message.id,
@@ -156,8 +141,32 @@ export class MessageAttempt {
     });
     const outcomes = withDuration(sent, this.#policy.now() - now);
     if (this.#policy.interrupted?.aborted) return releaseUnconfirmed(outcomes, this.#policy.now());
-    breakers.record(domain, breakerOutcome([...outcomes.values()]));
+    this.#services.traffic.breakers.record(domain, breakerOutcome([...outcomes.values()]));
     return outcomes;
+  }
+
+  /**
+   * Why `domain` is not tried in this attempt, for all its recipients: the message expired,
+   * delivery is being interrupted, the domain's circuit is open or its rate limit is reached.
+   * Undefined when it may be tried (a rate limit token is taken then).
+   */
+  #heldBack(message: QueuedMessage, domain: string, now: number): RecipientOutcome | undefined {
+    if (now >= message.expiresAt) {
+      return { kind: "failed", reason: "Delivery time expired", reply: expiredReply(message) };
+    }
+    if (this.#policy.interrupted?.aborted) return interruptedResult(now);
+    const { limiter, breakers } = this.#services.traffic;
+    const breaker = breakers.allow(domain);
+    if (!breaker.allowed) {
+      return { kind: "postponed", until: breaker.retryAt, reason: `Circuit open for ${domain}` };
+    }
+    const rate = limiter.take(domain);
+    if (!rate.allowed) {
+      this.#policy.metrics?.rateLimited(domain, rate.retryAfterMs);
+      const until = now + rate.retryAfterMs;
+      return { kind: "postponed", until, reason: `Rate limit for ${domain}` };
+    }
+    return undefined;
   }
 
   #publish(id: string, recipient: RecipientState, result: ResultFacts, at: number): void {

@@ -1,6 +1,6 @@
 import type { QueuedMessage, QueueStore, RecipientState } from "../queue/mod.ts";
 import { getLogger } from "../observe/mod.ts";
-import { buildDsn, shouldBounce } from "./dsn.ts";
+import { buildDsn, type Dsn, type DsnRecipient, shouldBounce } from "./dsn.ts";
 
 const logger = getLogger(["empath", "delivery"]);
 
@@ -64,31 +64,34 @@ export class BounceSender {
         reversePath: message.reversePath,
         receivedFrom: { ip: message.receivedFrom.ip, helo: message.receivedFrom.helo },
       },
-      recipients: failed.map((recipient) =>
-        reason !== undefined
-          ? { address: recipient.address, action: "failed" as const, status: "5.0.0", reason }
-          : {
-            address: recipient.address,
-            action: "failed" as const,
-            status: recipient.lastReply?.enhanced?.startsWith("5")
-              ? recipient.lastReply.enhanced
-              : "5.0.0",
-            diagnostic: recipient.lastReply
-              ? {
-                code: recipient.lastReply.code,
-                enhanced: recipient.lastReply.enhanced,
-                lines: [recipient.lastReply.text],
-              }
-              : undefined,
-            lastAttemptAt: recipient.lastReply?.at,
-          }
-      ),
+      recipients: failed.map((recipient) => failedRecipient(recipient, reason)),
       originalHeaders: await this.#headers(message.id),
       arrivalDate: message.createdAt,
       now,
       messageId: `<${message.id}.${now}@${this.#options.hostname}>`,
       boundary: `=_${message.id}_${now.toString(36)}`,
     });
+    await this.#enqueue(message, dsn, failed);
+  }
+
+  /**
+   * Bounces the recipients of `message` not yet delivered or failed, with
+   * `reason` (an operator deletes the message).
+   *
+   * @returns Whether a bounce was queued: not for a null or daemon sender, nor
+   *   when every recipient is already done.
+   */
+  async bounceUndelivered(message: QueuedMessage, reason: string): Promise<boolean> {
+    const undelivered = message.recipients.filter((recipient) =>
+      recipient.status === "pending" || recipient.status === "deferred"
+    );
+    if (undelivered.length === 0 || !shouldBounce(message.reversePath)) return false;
+    await this.bounce(message, undelivered, reason);
+    return true;
+  }
+
+  /** Queues `dsn`, the bounce of `message` for `failed`, in the message's trace. */
+  async #enqueue(message: QueuedMessage, dsn: Dsn, failed: RecipientState[]): Promise<void> {
     const spool = this.#queue.createSpool();
     try {
       await spool.write(new TextEncoder().encode(dsn.body));
@@ -115,22 +118,6 @@ export class BounceSender {
     }
   }
 
-  /**
-   * Bounces the recipients of `message` not yet delivered or failed, with
-   * `reason` (an operator deletes the message).
-   *
-   * @returns Whether a bounce was queued: not for a null or daemon sender, nor
-   *   when every recipient is already done.
-   */
-  async bounceUndelivered(message: QueuedMessage, reason: string): Promise<boolean> {
-    const undelivered = message.recipients.filter((recipient) =>
-      recipient.status === "pending" || recipient.status === "deferred"
-    );
-    if (undelivered.length === 0 || !shouldBounce(message.reversePath)) return false;
-    await this.bounce(message, undelivered, reason);
-    return true;
-  }
-
   /** The original message's header block, read from the queue (bounded). */
   async #headers(id: string): Promise<string> {
     const decoder = new TextDecoder();
@@ -143,4 +130,21 @@ export class BounceSender {
     }
     return text.slice(0, MAX_HEADER_BYTES);
   }
+}
+
+/** How a failed recipient is reported: with `reason` (status 5.0.0), else with its last reply. */
+function failedRecipient(recipient: RecipientState, reason: string | undefined): DsnRecipient {
+  if (reason !== undefined) {
+    return { address: recipient.address, action: "failed", status: "5.0.0", reason };
+  }
+  const reply = recipient.lastReply;
+  return {
+    address: recipient.address,
+    action: "failed",
+    status: reply?.enhanced?.startsWith("5") ? reply.enhanced : "5.0.0",
+    diagnostic: reply
+      ? { code: reply.code, enhanced: reply.enhanced, lines: [reply.text] }
+      : undefined,
+    lastAttemptAt: reply?.at,
+  };
 }

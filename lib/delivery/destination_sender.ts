@@ -5,6 +5,7 @@ import { deliverToMaildir } from "./maildir.ts";
 import type { Destination, NextHop } from "./route.ts";
 import { type ConnectionPool, poolKey } from "./connection_pool.ts";
 import type { HostLimiter, HostOutcome } from "./host_limiter.ts";
+import { HostSlots } from "./_host_slots.ts";
 import {
   openSmtpConnection,
   type SmtpClientConnection,
@@ -13,6 +14,7 @@ import {
   type SmtpDeliveryRequest,
 } from "./smtp_client.ts";
 import { getLogger } from "../observe/mod.ts";
+import type { ClientTlsInfo, TransactionResult } from "../smtp/mod.ts";
 import { traceConnect, traceTransaction } from "./_client_trace.ts";
 import {
   checkDeliveredTls,
@@ -239,30 +241,10 @@ export class DestinationSender {
       const open = connection;
       const result = await traceTransaction(hop, reused, () => open.deliver(this.#request(job)));
       if (result.kind === "transaction") {
-        logger.info("Message {message_id}: transaction with {host} [{address}] over {tls}", {
-          message_id: job.message.id,
-          domain: job.domain,
-          host: hop.name,
-          address: hop.address,
-          tls: result.tls ? `${result.tls.version} ${result.tls.cipher}` : "plaintext",
-          reused,
-        });
-        const requirement = job.destination.mtaSts;
-        if (requirement?.mode === "testing") {
-          checkDeliveredTls(requirement, hop.name, result.tls, this.#reportMtaSts);
-        }
+        this.#transactionDone(hop, job, { tls: result.tls, reused });
         await this.#pool.give(key, connection);
-        const outcomes: Outcomes = new Map(
-          result.recipients.map(({ address, reply }) => [address, {
-            ...classifyReply(reply),
-            server: hop.path ?? `${hop.name} [${hop.address}]:${hop.port}`,
-          }]),
-        );
-        attempt.outcome = [...outcomes.values()].some((o) => o.kind === "delivered")
-          ? "success"
-          : result.recipients.some(({ reply }) => reply.code === 421)
-          ? "congestion"
-          : "neutral";
+        const outcomes = recipientOutcomes(hop, result);
+        attempt.outcome = transactionOutcome(outcomes, result);
         return outcomes;
       }
       await connection.close();
@@ -274,6 +256,26 @@ export class DestinationSender {
       }
       attempt.outcome = congestion(result) ? "congestion" : "neutral";
       return describe(result);
+    }
+  }
+
+  /** Logs a completed transaction and checks its TLS against an MTA-STS policy in testing mode. */
+  #transactionDone(
+    hop: NextHop,
+    job: SmtpJob,
+    { tls, reused }: { tls: ClientTlsInfo | undefined; reused: boolean },
+  ): void {
+    logger.info("Message {message_id}: transaction with {host} [{address}] over {tls}", {
+      message_id: job.message.id,
+      domain: job.domain,
+      host: hop.name,
+      address: hop.address,
+      tls: tls ? `${tls.version} ${tls.cipher}` : "plaintext",
+      reused,
+    });
+    const requirement = job.destination.mtaSts;
+    if (requirement?.mode === "testing") {
+      checkDeliveredTls(requirement, hop.name, tls, this.#reportMtaSts);
     }
   }
 
@@ -312,6 +314,20 @@ export class DestinationSender {
   }
 }
 
+/** Each recipient's outcome of a completed transaction, with the server that gave it. */
+function recipientOutcomes(hop: NextHop, result: TransactionResult): Outcomes {
+  const server = hop.path ?? `${hop.name} [${hop.address}]:${hop.port}`;
+  return new Map(
+    result.recipients.map(({ address, reply }) => [address, { ...classifyReply(reply), server }]),
+  );
+}
+
+/** What a completed transaction tells the host limiter: a delivery succeeded, or `421` congestion. */
+function transactionOutcome(outcomes: Outcomes, result: TransactionResult): HostOutcome {
+  if ([...outcomes.values()].some((o) => o.kind === "delivered")) return "success";
+  return result.recipients.some(({ reply }) => reply.code === 421) ? "congestion" : "neutral";
+}
+
 /** Connection failures and `421` tell the host limiter to back off. */
 function congestion(failure: { kind: string; reply?: { code: number } }): boolean {
   return failure.kind === "connection-failed" || failure.reply?.code === 421;
@@ -336,54 +352,4 @@ function needsSmtputf8(message: QueuedMessage, recipients: string[]): boolean {
 
 function all(recipients: string[], outcome: DeliveryOutcome): Outcomes {
   return new Map(recipients.map((address) => [address, outcome]));
-}
-
-/**
- * Host limiter slots with waiting: a caller refused a slot waits until a
- * slot of the same host is released (or `waitMs` passes).
- */
-class HostSlots {
-  readonly #limiterFor: (max: number) => HostLimiter;
-  readonly #signal: AbortSignal | undefined;
-  readonly #waiters = new Map<string, (() => void)[]>();
-
-  constructor(limiterFor: (max: number) => HostLimiter, signal?: AbortSignal) {
-    this.#limiterFor = limiterFor;
-    this.#signal = signal;
-  }
-
-  /** Takes a slot of `host`, waiting up to `waitMs` (or until the signal aborts); false if none came. */
-  acquire(host: string, max: number, waitMs: number): Promise<boolean> {
-    const limiter = this.#limiterFor(max);
-    if (limiter.tryAcquire(host)) return Promise.resolve(true);
-    const signal = this.#signal;
-    if (waitMs <= 0 || signal?.aborted) return Promise.resolve(false);
-    const key = `${max} ${host.toLowerCase()}`;
-    const waiters = this.#waiters.get(key) ?? [];
-    this.#waiters.set(key, waiters);
-    return new Promise((resolve) => {
-      const finish = (acquired: boolean) => {
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", abort);
-        const index = waiters.indexOf(waiter);
-        if (index >= 0) waiters.splice(index, 1);
-        if (waiters.length === 0 && this.#waiters.get(key) === waiters) this.#waiters.delete(key);
-        resolve(acquired);
-      };
-      const waiter = () => {
-        if (limiter.tryAcquire(host)) finish(true);
-        else waiters.unshift(waiter);
-      };
-      const abort = () => finish(false);
-      const timer = setTimeout(abort, waitMs);
-      signal?.addEventListener("abort", abort, { once: true });
-      waiters.push(waiter);
-    });
-  }
-
-  /** Gives a slot back, adjusting the window, and lets the first waiter try. */
-  release(host: string, max: number, outcome: HostOutcome): void {
-    this.#limiterFor(max).release(host, outcome);
-    this.#waiters.get(`${max} ${host.toLowerCase()}`)?.shift()?.();
-  }
 }

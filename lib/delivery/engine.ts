@@ -107,37 +107,12 @@ export interface DeliveryEngine {
  * ```
  */
 export function createDeliveryEngine(config: Config, deps: DeliveryDeps): DeliveryEngine {
-  const random = deps.random ?? Math.random;
   const now = () => deps.clock.now();
+  const settings = { current: config };
   const { delivery } = config;
-  let current = config;
-  const limiter = new RateLimiter({
-    clock: deps.clock,
-    defaults: { ratePerSecond: delivery.defaults.rate, burst: delivery.defaults.burst },
-    overrides: rateOverrides(config),
-  });
-  const breakers = new CircuitBreakers({
-    clock: deps.clock,
-    threshold: delivery.circuitBreaker.threshold,
-    windowMs: delivery.circuitBreaker.window,
-    openMs: delivery.circuitBreaker.openFor,
-  });
+  const traffic = createTraffic(config, deps.clock);
   const pool = new ConnectionPool<SmtpClientConnection>(deps.connectionPool);
-  // One window per host and per max_connections_per_host value in use.
-  const hostLimiters = new Map<number, HostLimiter>();
-  const hostLimiter = (max: number) => {
-    let limiter = hostLimiters.get(max);
-    if (limiter === undefined) hostLimiters.set(max, limiter = new HostLimiter({ max }));
-    return limiter;
-  };
-  // Bounces wake the scheduler, which is built after the attempt it runs.
-  const wakeUp = { now: () => {} };
-  const routeOptions = (config: Config) => ({
-    routes: config.routes,
-    allowPrivateDestinations: config.delivery.allowPrivateDestinations,
-    mxPort: config.delivery.port,
-    mtaSts: config.delivery.mtaSts.enabled,
-  });
+  const hosts = hostLimiters();
   const reportMtaSts = mtaStsReporter(deps.metrics);
   const routes = new RouteResolver(
     deps.dns,
@@ -146,7 +121,138 @@ export function createDeliveryEngine(config: Config, deps: DeliveryDeps): Delive
   );
   // Aborted when a stop's grace period runs out: cuts connections and waits.
   const interruption = new AbortController();
-  const bounces = new BounceSender(deps.queue, {
+  // Bounces wake the scheduler, which is built after the attempt it runs.
+  const wakeUp = { now: () => {} };
+  const bounces = createBounceSender(config, deps, () => wakeUp.now());
+  const sender = new DestinationSender(deps.queue, {
+    heloName: delivery.heloName ?? config.hostname,
+    hostname: config.hostname,
+    policyFor: (domain) => policyFor(settings.current, domain),
+    timeouts: delivery.timeouts,
+    caCerts: deps.caCerts,
+    mtaStsCaCerts: stsTrustStore(deps.mtaSts?.caCerts),
+    reportMtaSts,
+    signal: interruption.signal,
+  }, { pool, hostLimiter: hosts.limiterFor });
+  const attempt = new MessageAttempt({ queue: deps.queue, routes, sender, traffic, bounces }, {
+    retrySchedule: config.queue.retry,
+    now,
+    random: deps.random ?? Math.random,
+    events: deps.events,
+    metrics: deps.metrics,
+    interrupted: interruption.signal,
+    tracing: () => settings.current.observe.tracing,
+    onResults: deps.onResults,
+  });
+  const running = new Scheduler(deps.queue, (message) => attempt.run(message), {
+    concurrency: delivery.concurrency,
+    leaseMs: delivery.leaseTime,
+    owner: crypto.randomUUID(),
+  }, now);
+  wakeUp.now = () => running.wake();
+  return engineFacade(
+    { settings, running, interruption, pool, hosts, routes, traffic, bounces },
+    deps,
+  );
+}
+
+/** The running parts of a delivery engine, as {@linkcode engineFacade} drives them. */
+interface EngineParts {
+  /** The configuration in force, replaced by `reconfigure()`. */
+  readonly settings: { current: Config };
+  readonly running: Scheduler;
+  /** Aborted when a stop's grace period runs out. */
+  readonly interruption: AbortController;
+  readonly pool: ConnectionPool<SmtpClientConnection>;
+  readonly hosts: ReturnType<typeof hostLimiters>;
+  readonly routes: RouteResolver;
+  readonly traffic: { readonly limiter: RateLimiter; readonly breakers: CircuitBreakers };
+  readonly bounces: BounceSender;
+}
+
+/** The {@linkcode DeliveryEngine} over its built parts. */
+function engineFacade(parts: EngineParts, deps: DeliveryDeps): DeliveryEngine {
+  const { settings, running, pool, hosts, routes, traffic, bounces } = parts;
+  return {
+    start: () => running.start(),
+    wake: () => running.wake(),
+    stop: (graceMs = 10_000) => stopDelivery(parts, graceMs),
+    limiter: traffic.limiter,
+    breakers: traffic.breakers,
+    get inFlight() {
+      return running.inFlight;
+    },
+    reconfigure(next: Config) {
+      const before = settings.current;
+      settings.current = next;
+      routes.update(routeOptions(next));
+      updateRates(traffic.limiter, before, next);
+      running.wake();
+    },
+    poolStats: () => pool.stats(),
+    hosts: () => hosts.snapshot(),
+    mtaStsPolicies: () => deps.mtaSts?.policies.entries() ?? [],
+    bounceUndelivered: (message, reason) => bounces.bounceUndelivered(message, reason),
+  };
+}
+
+/**
+ * Stops taking messages, waits up to `graceMs` for those in delivery, then interrupts the rest
+ * and gives them a moment to record their results; closes the pooled connections.
+ */
+async function stopDelivery(
+  { running, interruption, pool }: EngineParts,
+  graceMs: number,
+): Promise<void> {
+  if (!await running.stop(graceMs)) {
+    logger.info("Interrupting {count} deliveries still running after {ms} ms", {
+      count: running.inFlight,
+      ms: graceMs,
+    });
+    interruption.abort();
+    if (!await running.settled(INTERRUPT_SETTLE_MS)) {
+      logger.warn("Stopping with {count} deliveries still running; their leases will expire", {
+        count: running.inFlight,
+      });
+    }
+  }
+  await pool.close();
+}
+
+/** The per-domain rate limiter and the per-host circuit breakers. */
+function createTraffic(config: Config, clock: { now(): number }) {
+  const { defaults, circuitBreaker } = config.delivery;
+  const limiter = new RateLimiter({
+    clock,
+    defaults: { ratePerSecond: defaults.rate, burst: defaults.burst },
+    overrides: rateOverrides(config),
+  });
+  const breakers = new CircuitBreakers({
+    clock,
+    threshold: circuitBreaker.threshold,
+    windowMs: circuitBreaker.window,
+    openMs: circuitBreaker.openFor,
+  });
+  return { limiter, breakers };
+}
+
+/** One host limiter window per host and per `max_connections_per_host` value in use. */
+function hostLimiters() {
+  const byMax = new Map<number, HostLimiter>();
+  return {
+    limiterFor: (max: number): HostLimiter => {
+      let limiter = byMax.get(max);
+      if (limiter === undefined) byMax.set(max, limiter = new HostLimiter({ max }));
+      return limiter;
+    },
+    snapshot: (): HostSnapshot[] => [...byMax.values()].flatMap((limiter) => limiter.snapshot()),
+  };
+}
+
+/** A bounce sender that counts, publishes and schedules every bounce it queues. */
+function createBounceSender(config: Config, deps: DeliveryDeps, wake: () => void): BounceSender {
+  const now = () => deps.clock.now();
+  return new BounceSender(deps.queue, {
     hostname: config.hostname,
     now,
     onQueued: (bounce) => {
@@ -159,83 +265,33 @@ export function createDeliveryEngine(config: Config, deps: DeliveryDeps): Delive
         sender: bounce.sender,
         recipients: bounce.recipients,
       });
-      wakeUp.now();
+      wake();
     },
   });
-  const attempt = new MessageAttempt({
-    queue: deps.queue,
-    routes,
-    sender: new DestinationSender(deps.queue, {
-      heloName: delivery.heloName ?? config.hostname,
-      hostname: config.hostname,
-      policyFor: (domain) => policyFor(current, domain),
-      timeouts: delivery.timeouts,
-      caCerts: deps.caCerts,
-      mtaStsCaCerts: stsTrustStore(deps.mtaSts?.caCerts),
-      reportMtaSts,
-      signal: interruption.signal,
-    }, { pool, hostLimiter }),
-    traffic: { limiter, breakers },
-    bounces,
-  }, {
-    retrySchedule: config.queue.retry,
-    now,
-    random,
-    events: deps.events,
-    metrics: deps.metrics,
-    interrupted: interruption.signal,
-    tracing: () => current.observe.tracing,
-    onResults: deps.onResults,
-  });
-  const running = new Scheduler(deps.queue, (message) => attempt.run(message), {
-    concurrency: delivery.concurrency,
-    leaseMs: delivery.leaseTime,
-    owner: crypto.randomUUID(),
-  }, now);
-  wakeUp.now = () => running.wake();
+}
+
+/** What the route resolver takes from a configuration. */
+function routeOptions(config: Config) {
   return {
-    start: () => running.start(),
-    wake: () => running.wake(),
-    stop: async (graceMs = 10_000) => {
-      if (!await running.stop(graceMs)) {
-        logger.info("Interrupting {count} deliveries still running after {ms} ms", {
-          count: running.inFlight,
-          ms: graceMs,
-        });
-        interruption.abort();
-        if (!await running.settled(INTERRUPT_SETTLE_MS)) {
-          logger.warn("Stopping with {count} deliveries still running; their leases will expire", {
-            count: running.inFlight,
-          });
-        }
-      }
-      await pool.close();
-    },
-    limiter,
-    breakers,
-    get inFlight() {
-      return running.inFlight;
-    },
-    reconfigure(next: Config) {
-      const before = rateOverrides(current);
-      current = next;
-      routes.update(routeOptions(next));
-      limiter.setDefaults({
-        ratePerSecond: next.delivery.defaults.rate,
-        burst: next.delivery.defaults.burst,
-      });
-      const after = rateOverrides(next);
-      for (const domain of Object.keys(before)) {
-        if (!(domain in after)) limiter.setLimit(domain, undefined);
-      }
-      for (const [domain, limit] of Object.entries(after)) limiter.setLimit(domain, limit);
-      running.wake();
-    },
-    poolStats: () => pool.stats(),
-    hosts: () => [...hostLimiters.values()].flatMap((limiter) => limiter.snapshot()),
-    mtaStsPolicies: () => deps.mtaSts?.policies.entries() ?? [],
-    bounceUndelivered: (message, reason) => bounces.bounceUndelivered(message, reason),
+    routes: config.routes,
+    allowPrivateDestinations: config.delivery.allowPrivateDestinations,
+    mxPort: config.delivery.port,
+    mtaSts: config.delivery.mtaSts.enabled,
   };
+}
+
+/** Moves the rate limiter from the rates of `before` to those of `next`. */
+function updateRates(limiter: RateLimiter, before: Config, next: Config): void {
+  limiter.setDefaults({
+    ratePerSecond: next.delivery.defaults.rate,
+    burst: next.delivery.defaults.burst,
+  });
+  const previous = rateOverrides(before);
+  const after = rateOverrides(next);
+  for (const domain of Object.keys(previous)) {
+    if (!(domain in after)) limiter.setLimit(domain, undefined);
+  }
+  for (const [domain, limit] of Object.entries(after)) limiter.setLimit(domain, limit);
 }
 
 /** The delivery policy of `domain`: defaults merged with its overrides. */

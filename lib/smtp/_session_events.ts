@@ -2,6 +2,7 @@
  * Conversions around the server session, private to lib/smtp: option
  * defaults, wire lines to text, and decisions to events.
  */
+import { type Command, parseCommand, type ParseCommandOptions } from "./command.ts";
 import type { LineResult } from "./line_buffer.ts";
 import { bareLineEnding, invalidCommandEncoding, lineTooLong } from "./replies.ts";
 import { SmtpSyntaxError } from "./reply.ts";
@@ -37,8 +38,26 @@ export function resolveOptions(options: SessionOptions): SessionLimits {
   };
 }
 
+/**
+ * Decodes and parses a complete command line.
+ *
+ * @returns The command, or the syntax error (carrying the reply to send) for a
+ * refused, undecodable or unparsable line.
+ */
+export function readCommand(
+  line: LineResult,
+  options: ParseCommandOptions,
+): Command | SmtpSyntaxError {
+  try {
+    return parseCommand(decodeLine(line), options);
+  } catch (error) {
+    if (error instanceof SmtpSyntaxError) return error;
+    throw error;
+  }
+}
+
 /** Decodes a complete command line; refused lines become the matching syntax error. */
-export function decodeLine(line: LineResult): string {
+function decodeLine(line: LineResult): string {
   switch (line.kind) {
     case "too-long":
       throw new SmtpSyntaxError("Cannot parse command: line too long", lineTooLong());

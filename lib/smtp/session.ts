@@ -3,9 +3,8 @@
  *
  * @module
  */
-import { type Command, parseCommand } from "./command.ts";
-import { DataDecoder } from "./data_decoder.ts";
-import { LineBuffer, type LineResult } from "./line_buffer.ts";
+import type { DataDecoder } from "./data_decoder.ts";
+import type { LineResult } from "./line_buffer.ts";
 import { chunkReceived, greeting, tooManyCommands, tooManyErrors } from "./replies.ts";
 import { formatReply, type Reply, SmtpSyntaxError } from "./reply.ts";
 import type {
@@ -15,16 +14,24 @@ import type {
   SessionPhase,
   TransactionView,
 } from "./session_event.ts";
-import { InputQueue } from "./_input_queue.ts";
-import { type ChunkDisposal, CLOSED, COMMAND, EMIT, NEED_DATA, type Phase } from "./_phase.ts";
+import {
+  bodyPhase,
+  type ChunkPhase,
+  CLOSED,
+  COMMAND,
+  NEED_DATA,
+  type Phase,
+  startChunk,
+} from "./_phase.ts";
 import { type SaslStep, startSasl } from "./_sasl.ts";
 import {
   continueSaslLine,
   decisionEvent,
-  decodeLine,
+  readCommand,
   resolveOptions,
   type SessionLimits,
 } from "./_session_events.ts";
+import { SessionInput } from "./_session_input.ts";
 import {
   addBdatChunk,
   applyDecision,
@@ -37,8 +44,6 @@ import {
   transition,
 } from "./_state.ts";
 
-/** RFC 4954 §4: AUTH responses may be up to 12288 octets. */
-const AUTH_LINE_LENGTH = 12288;
 const encoder = new TextEncoder();
 
 /**
@@ -68,10 +73,9 @@ const encoder = new TextEncoder();
  */
 export class ServerSession {
   readonly #limits: SessionLimits;
-  readonly #input = new InputQueue();
+  readonly #input: SessionInput;
   readonly #outbox: SessionEvent[] = [];
   readonly #counters = { errors: 0, commands: 0 };
-  #lines: LineBuffer;
   #state: SessionState;
   #phase: Phase = COMMAND;
   #pending: Decision | undefined;
@@ -84,7 +88,7 @@ export class ServerSession {
   constructor(options: SessionOptions) {
     this.#limits = resolveOptions(options);
     this.#state = initialState(options.tls ?? false);
-    this.#lines = new LineBuffer({ maxLength: this.#limits.maxCommandLength });
+    this.#input = new SessionInput(this.#limits.maxCommandLength);
   }
 
   /** What the session is doing now. */
@@ -183,26 +187,14 @@ export class ServerSession {
     this.#pending = undefined;
     this.#state = applyDecision(this.#state, decision, reply);
     // An accepted EHLO/HELO gets the session's own reply (with the extensions).
-    const accepted = reply.code < 400;
-    const bytes = this.#format(
-      decision.kind === "helo" && accepted ? heloAnswer(this.#state, this.#limits) : reply,
-    );
+    const helo = decision.kind === "helo" && reply.code < 400;
+    const bytes = this.#format(helo ? heloAnswer(this.#state, this.#limits) : reply);
     if (reply.code === 421) {
       this.#close();
       return bytes;
     }
-    if (decision.kind === "data-start" && accepted) {
-      const { maxMessageSize, maxLineLength } = this.#limits;
-      this.#phase = { name: "data", decoder: new DataDecoder({ maxMessageSize, maxLineLength }) };
-    } else if (decision.kind === "bdat-start") {
-      const disposal: ChunkDisposal = accepted
-        ? EMIT
-        : { kind: "refuse", reply, aborted: false, counts: false };
-      const { size, last } = decision;
-      this.#phase = { name: "bdat", size, last, remaining: size, disposal };
-      return new Uint8Array(0);
-    }
-    return bytes;
+    this.#phase = bodyPhase(decision, reply, this.#limits) ?? this.#phase;
+    return decision.kind === "bdat-start" ? new Uint8Array(0) : bytes;
   }
 
   /**
@@ -216,8 +208,7 @@ export class ServerSession {
       throw new TypeError("Cannot establish TLS: no STARTTLS is in progress");
     }
     this.#state = initialState(true);
-    this.#input.clear();
-    this.#lines = new LineBuffer({ maxLength: this.#limits.maxCommandLength });
+    this.#input.restart();
     this.#phase = COMMAND;
   }
 
@@ -252,14 +243,8 @@ export class ServerSession {
   }
 
   #readLine(phase: Extract<Phase, { name: "command" | "auth" }>): SessionEvent | undefined {
-    const head = this.#input.peek();
-    if (head === undefined) return NEED_DATA;
-    const limit = phase.name === "auth"
-      ? Math.max(AUTH_LINE_LENGTH, this.#limits.maxCommandLength)
-      : this.#limits.maxCommandLength;
-    const { consumed, line } = this.#lines.read(head, limit);
-    this.#input.consume(consumed);
-    if (line === undefined) return undefined;
+    const line = this.#input.readLine(phase.name === "auth");
+    if (line === undefined) return NEED_DATA;
     if (phase.name === "command") return this.#onCommandLine(line);
     return this.#onSaslStep(continueSaslLine(phase.exchange, line));
   }
@@ -269,17 +254,11 @@ export class ServerSession {
     if (this.#counters.commands > this.#limits.maxCommands) {
       return this.#send(tooManyCommands(this.#limits.hostname), true);
     }
-    let command: Command;
-    try {
-      const text = decodeLine(line);
-      // RFC 6531 §3.5: UTF-8 in RCPT only after MAIL … SMTPUTF8. Without a
-      // transaction, parse leniently so that the 503 wins.
-      const utf8 = this.#state.transaction?.mailParams.smtputf8 ?? true;
-      command = parseCommand(text, { utf8 });
-    } catch (error) {
-      if (error instanceof SmtpSyntaxError) return this.#refuse(error.reply);
-      throw error;
-    }
+    // RFC 6531 §3.5: UTF-8 in RCPT only after MAIL … SMTPUTF8. Without a
+    // transaction, parse leniently so that the 503 wins.
+    const utf8 = this.#state.transaction?.mailParams.smtputf8 ?? true;
+    const command = readCommand(line, { utf8 });
+    if (command instanceof SmtpSyntaxError) return this.#refuse(command.reply);
     return this.#apply(transition(this.#state, command, this.#limits));
   }
 
@@ -306,20 +285,11 @@ export class ServerSession {
   }
 
   #startChunk(outcome: Extract<Transition, { kind: "bdat" }>): SessionEvent | undefined {
-    const { size, last, verdict } = outcome;
-    switch (verdict.kind) {
-      case "decide":
-        return this.#decide({ kind: "bdat-start", size, last });
-      case "continue":
-        this.#phase = { name: "bdat", size, last, remaining: size, disposal: EMIT };
-        return undefined;
-      case "refuse": {
-        this.#state = verdict.state;
-        const disposal: ChunkDisposal = { ...verdict, kind: "refuse", counts: !verdict.aborted };
-        this.#phase = { name: "bdat", size, last, remaining: size, disposal };
-        return undefined;
-      }
-    }
+    const start = startChunk(outcome);
+    if (start.kind === "decide") return this.#decide(start.decision);
+    this.#state = start.state ?? this.#state;
+    this.#phase = start.phase;
+    return undefined;
   }
 
   #decide(decision: Decision): SessionEvent {
@@ -341,26 +311,19 @@ export class ServerSession {
     }
   }
 
-  #readData(decoder: DataDecoder): SessionEvent | undefined {
-    const head = this.#input.peek();
-    if (head === undefined) return NEED_DATA;
-    const step = decoder.decode(head);
-    this.#input.consume(step.consumed);
-    const outcome = step.outcome;
-    if (outcome === undefined) {
-      return step.chunk === undefined ? undefined : { type: "data-chunk", bytes: step.chunk };
-    }
+  #readData(decoder: DataDecoder): SessionEvent {
+    const read = this.#input.readData(decoder);
+    if (read === undefined) return NEED_DATA;
+    if (read instanceof Uint8Array) return { type: "data-chunk", bytes: read };
     this.#phase = COMMAND;
-    if (outcome.kind === "complete") return this.#decide({ kind: "data-end" });
-    return this.#abort(outcome.reply);
+    if (read.kind === "complete") return this.#decide({ kind: "data-end" });
+    return this.#abort(read.reply);
   }
 
-  #readChunk(phase: Extract<Phase, { name: "bdat" }>): SessionEvent | undefined {
+  #readChunk(phase: ChunkPhase): SessionEvent | undefined {
     if (phase.remaining > 0) {
-      const head = this.#input.peek();
-      if (head === undefined) return NEED_DATA;
-      const bytes = head.subarray(0, Math.min(head.length, phase.remaining));
-      this.#input.consume(bytes.length);
+      const bytes = this.#input.take(phase.remaining);
+      if (bytes === undefined) return NEED_DATA;
       this.#phase = { ...phase, remaining: phase.remaining - bytes.length };
       return phase.disposal.kind === "emit" ? { type: "data-chunk", bytes } : undefined;
     }
