@@ -185,6 +185,11 @@ export class ServerSession {
     const decision = this.#pending;
     if (decision === undefined) throw new TypeError("Cannot respond: no decision is pending");
     this.#pending = undefined;
+    // A failed AUTH counts as an error like a bad command: password guessing ends in a 421.
+    if (decision.kind === "auth" && reply.code >= 400 && reply.code !== 421 && this.#tooMany()) {
+      this.#close();
+      return this.#format(tooManyErrors(this.#limits.hostname));
+    }
     this.#state = applyDecision(this.#state, decision, reply);
     // An accepted EHLO/HELO gets the session's own reply (with the extensions).
     const helo = decision.kind === "helo" && reply.code < 400;
@@ -345,11 +350,13 @@ export class ServerSession {
 
   /** A session-made error reply: counted, and the last one allowed becomes 421. */
   #refuse(reply: Reply): SessionEvent {
-    this.#counters.errors++;
-    if (this.#counters.errors >= this.#limits.maxErrors) {
-      return this.#send(tooManyErrors(this.#limits.hostname), true);
-    }
+    if (this.#tooMany()) return this.#send(tooManyErrors(this.#limits.hostname), true);
     return this.#send(reply);
+  }
+
+  /** Counts an error; true once it is the last one allowed. */
+  #tooMany(): boolean {
+    return ++this.#counters.errors >= this.#limits.maxErrors;
   }
 
   #send(reply: Reply, close = false): SessionEvent {

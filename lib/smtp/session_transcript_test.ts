@@ -330,6 +330,20 @@ const FIXTURES: readonly Fixture[] = [
       S: 421 mx.example.test Error: too many errors`,
   },
   {
+    name: "failed AUTH attempts count as errors: password guessing ends in 421",
+    options: { maxErrors: 3, tls: true, starttls: false },
+    script: String.raw`S: 220 mx.example.test ESMTP Empath
+      C: EHLO client.example
+      ${EHLO_TLS}
+      C: AUTH PLAIN AGFsaWNlAHdyb25n
+      S: 535 5.7.8 Authentication credentials invalid
+      C: AUTH PLAIN AGFsaWNlAHdyb25nMg==
+      S: 535 5.7.8 Authentication credentials invalid
+      C: AUTH PLAIN AGFsaWNlAHdyb25nMw==
+      S: 421 4.7.0 mx.example.test Error: too many errors
+      C: NOOP`,
+  },
+  {
     name: "the command limit answers 421 and closes",
     options: { maxCommands: 2 },
     script: String.raw`S: 220 mx.example.test ESMTP Empath
