@@ -22,7 +22,7 @@ import { startPostfix, waitForPort } from "./_postfix.ts";
 import { type Config, defaultConfig } from "../lib/config/mod.ts";
 import { startEmpath } from "../lib/app.ts";
 import { createDeliveryEngine, type DeliveryEngine } from "../lib/delivery/mod.ts";
-import { CachingResolver, DenoDnsBackend } from "../lib/dns/mod.ts";
+import { CachingResolver, WireDnsBackend } from "../lib/dns/mod.ts";
 
 const MESSAGES = Number(Deno.args[0] ?? 2000);
 const ROUNDS = Number(Deno.args[1] ?? 3);
@@ -228,7 +228,7 @@ async function drainEmpath(reuse: boolean, delayMs: number): Promise<RunResult> 
   const empath = await startEmpath(config);
   const engine: DeliveryEngine = createDeliveryEngine(config, {
     queue: empath.queue,
-    dns: new CachingResolver(new DenoDnsBackend({ timeoutMs: 5000 }), {
+    dns: new CachingResolver(new WireDnsBackend({ timeoutMs: 5000 }), {
       clock: { now: () => Date.now() },
       positiveTtlMs: 300_000,
       negativeTtlMs: 60_000,

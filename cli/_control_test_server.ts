@@ -7,6 +7,7 @@ import { type ControlDeps, createControlApp } from "../lib/control/mod.ts";
 import { ADMIN_TOKEN, openFixture } from "../lib/control/testing.ts";
 import type { CircuitBreakers, RateLimiter } from "../lib/delivery/mod.ts";
 import type { EnvelopeInit, QueueStore } from "../lib/queue/mod.ts";
+import type { TlsReporting } from "../lib/tls_rpt/mod.ts";
 
 /** The admin token the server accepts. */
 export const TEST_TOKEN = ADMIN_TOKEN;
@@ -18,6 +19,8 @@ export interface TestControlServer {
   readonly limiter: RateLimiter;
   readonly breakers: CircuitBreakers;
   readonly events: MailEvents;
+  /** SMTP TLS Reporting behind `/v1/delivery/tls-rpt`. */
+  readonly tlsRpt: TlsReporting;
   /** The log levels the API set, root under "". */
   readonly logLevels: Map<string, LogLevel | null>;
   /** The next reload's outcome: changes, or a {@linkcode ConfigError} to throw. */
@@ -73,6 +76,7 @@ export async function startTestControlServer(): Promise<TestControlServer> {
     limiter: fixture.limiter,
     breakers: fixture.breakers,
     events: fixture.events,
+    tlsRpt: fixture.tlsRpt,
     spool: (overrides = {}) => fixture.spool(undefined, overrides),
     [Symbol.asyncDispose]: async () => {
       await server.shutdown();

@@ -10,6 +10,7 @@ import { hashToken, newToken } from "../lib/control/mod.ts";
 import { addQueueCommands } from "./control_queue_commands.ts";
 import type { ControlScope } from "./control_run.ts";
 import { addServiceCommands } from "./control_service_commands.ts";
+import { addTlsRptCommands } from "./control_tls_rpt_commands.ts";
 import { CONTROL_TOKEN_ENV, CONTROL_URL_ENV } from "./control_target.ts";
 import { EXIT_OK } from "./exit_codes.ts";
 import type { CliIo } from "./io.ts";
@@ -40,6 +41,7 @@ export function addControlCommands(program: Command, scope: ControlScope): void 
     .option("--json", "print the API's JSON instead of tables");
   addQueueCommands(control, scope);
   addServiceCommands(control, scope);
+  addTlsRptCommands(control, scope);
   control.command("token").description("control API tokens")
     .command("create")
     .description("print a new random token and its [[control.tokens]] entry (offline)")

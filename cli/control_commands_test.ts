@@ -237,6 +237,8 @@ Deno.test("runCli() control dns, breaker, connections, mta-sts, flush and config
       [["breaker", "reset", "mx.example.org"], /^Circuit breaker mx\.example\.org is closed\n/],
       [["connections"], /^No open connections\n/],
       [["mta-sts", "list"], /^No cached MTA-STS policies\n/],
+      [["tls-rpt", "list"], /^No TLS sessions recorded\n/],
+      [["tls-rpt", "send"], /^Sent 0 TLS reports: 0 submitted, 0 failed, 0 waiting/],
       [["queue", "flush"], /^Delivery woken/],
       [["config", "show"], /"hostname": "mx\.example\.test"/],
     ] as const
@@ -249,6 +251,24 @@ Deno.test("runCli() control dns, breaker, connections, mta-sts, flush and config
     );
     assert.match(io.stdout(), expected, args.join(" "));
   }
+});
+
+Deno.test("runCli() control tls-rpt list shows the recorded sessions by domain and policy", async () => {
+  await using server = await startTestControlServer();
+  const policy = { type: "sts" as const, id: "2024", strings: [], mx: ["mx.example.org"] };
+  const failure = {
+    resultType: "certificate-host-mismatch",
+    receivingMxHostname: "mx.example.org",
+  };
+  server.tlsRpt.sessions.record({ domain: "example.org", policy });
+  server.tlsRpt.sessions.record({ domain: "example.org", policy, failure });
+  server.tlsRpt.sessions.record({ domain: "example.org", policy, failure });
+  await server.tlsRpt.sessions.flush();
+  const io = fakeIo();
+  assert.equal(await runCli(control(server.url, "tls-rpt", "list"), io), 0, io.stderr());
+  const [header, row] = io.stdout().split("\n");
+  assert.match(header, /^DOMAIN +FROM +UNTIL +POLICY +OK +FAILED +FAILURES$/);
+  assert.match(row, /^example\.org +\S+Z +\S+Z +sts:2024 +1 +2 +certificate-host-mismatch=2$/);
 });
 
 Deno.test("runCli() control queue delete --bounce notifies the sender with a DSN", async () => {

@@ -32,6 +32,8 @@ export interface InstanceParts {
   readonly policyFetcher: { close(): void };
   /** Runs after-queue hooks; stopped before the queue closes (what is left runs at the next start). */
   readonly afterQueue: AfterQueueWorker;
+  /** TLS reporting: its schedule and recording writes end before the queue closes. */
+  readonly tlsRpt?: { stop(): Promise<void> };
 }
 
 /** How a running instance stops, and when it has. */
@@ -67,6 +69,7 @@ export function orderedShutdown(parts: InstanceParts): Shutdown {
       ]);
       parts.policyFetcher.close();
       await parts.afterQueue.stop();
+      await parts.tlsRpt?.stop();
       await Promise.all(listeners().map((listener) => listener.close()));
       await settleWithin(control.shutdown(), CONTROL_SHUTDOWN_MS);
       await parts.queue.close();

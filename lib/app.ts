@@ -10,23 +10,23 @@ import type { Config } from "./config/mod.ts";
 import { configWarnings, loadConfig } from "./config/mod.ts";
 import type { CachingResolver } from "./dns/mod.ts";
 import { createDeliveryEngine, type DeliveryEngine } from "./delivery/mod.ts";
-import {
-  AfterQueueWorker,
-  deliveryResultInput,
-  dispatchAfterQueue,
-  HookRegistry,
-  loadHooks,
-} from "./hooks/mod.ts";
-import { loadCaFile } from "./mta_sts/mod.ts";
-import { EmpathMetrics, getLogger, MailEvents } from "./observe/mod.ts";
-import { type ControlServer, startControlServer } from "./control_server.ts";
+import { AfterQueueWorker, deliveryResultInput, dispatchAfterQueue } from "./hooks/mod.ts";
+import { getLogger } from "./observe/mod.ts";
+import { type ControlServer, type ControlServices, startControlServer } from "./control_server.ts";
 import { applyReload, type Reloadable, type ReloadResult } from "./reload.ts";
 import type { QueueStore } from "./queue/mod.ts";
-import { VERSION } from "./version.ts";
 import type { ConnectionSnapshot, SmtpListener } from "./server/mod.ts";
-import { buildMtaSts, buildResolver, loadDkimSigner, openAudit, openQueue } from "./_app_parts.ts";
+import {
+  buildMtaSts,
+  loadStartupFiles,
+  openStores,
+  type StartupFiles,
+  type Stores,
+} from "./_app_parts.ts";
 import { announceQueued, buildServices, listenerOptions, startListener } from "./_app_services.ts";
 import { type InstanceParts, orderedShutdown } from "./_app_lifecycle.ts";
+import { buildTlsRpt } from "./_app_tls_rpt.ts";
+import type { TlsReporting } from "./tls_rpt/mod.ts";
 
 const logger = getLogger(["empath", "app"]);
 
@@ -66,8 +66,19 @@ export interface Empath extends AsyncDisposable {
 /** The default of `shutdown_grace`: how long transactions and deliveries may take to finish. */
 export const DEFAULT_GRACE_MS = 30_000;
 
+/** Options of {@linkcode startEmpath}. */
+export interface StartOptions {
+  /** The file the configuration came from: named in configuration errors, re-read by a reload. */
+  configPath?: string;
+  /** Command-line overrides, applied to each configuration re-read from `configPath`. */
+  adjust?: (config: Config) => void;
+}
+
 /**
- * Starts Empath from a configuration.
+ * Starts Empath from a configuration, in phases: read the files (before anything opens, so that
+ * a bad one is a configuration error), open the stores, build the services over them, then start
+ * the SMTP listeners and the control API. When opening a store or starting a listener or the
+ * control API fails, what was opened before is closed before the error is rethrown.
  *
  * @example
  * ```ts ignore
@@ -75,72 +86,61 @@ export const DEFAULT_GRACE_MS = 30_000;
  * await empath.stop();
  * ```
  */
-export async function startEmpath(
-  config: Config,
-  options: {
-    configPath?: string;
-    /** Command-line overrides, applied to each configuration re-read from `configPath`. */
-    adjust?: (config: Config) => void;
-  } = {},
-): Promise<Empath> {
-  const now = () => Date.now();
+export async function startEmpath(config: Config, options: StartOptions = {}): Promise<Empath> {
   for (const warning of configWarnings(config)) {
     logger.warn("Configuration: {warning}", { warning });
   }
-  // First, before anything opens: a bad key file is a configuration error (ConfigError).
-  const dkim = await loadDkimSigner(config, options.configPath);
-  // Likewise a hook module that cannot be imported.
-  const hooks = new HookRegistry(await loadHooks(config.hooks, options.configPath));
-  const { caFile } = config.delivery.mtaSts;
-  const mtaStsCaCerts = caFile === undefined
-    ? undefined
-    : await loadCaFile(caFile, options.configPath);
-  const metrics = new EmpathMetrics({
-    maxDomains: config.observe.metrics.maxDomains,
-    listeners: config.listen.map((listen) => listen.name),
-    version: VERSION,
-    now,
+  const files = await loadStartupFiles(config, options.configPath);
+  const now = () => Date.now();
+  const opened: OpenParts = { ...files, ...await openStores(config, now), now };
+  const parts = { ...opened, ...wireServices(config, opened) };
+  const control = await startServing(config, parts, options);
+  if (config.delivery.enabled) parts.delivery.start();
+  parts.afterQueue.start();
+  parts.tlsRpt.start();
+  return runningInstance({
+    queue: parts.queue,
+    delivery: parts.delivery,
+    dns: parts.dns,
+    reloadable: parts.reloadable,
+    control,
+    lifecycle: parts.lifecycle,
+    metrics: parts.metrics,
+    audit: parts.audit,
+    policyFetcher: parts.mtaSts.fetcher,
+    afterQueue: parts.afterQueue,
+    tlsRpt: parts.tlsRpt,
   });
-  const queue = await openQueue(config, metrics).catch(async (error) => {
-    await metrics.shutdown();
-    throw error;
-  });
-  const dns = buildResolver(config);
-  const events = new MailEvents();
-  const audit = await openAudit(config, events).catch(async (error) => {
-    await queue.close();
-    await metrics.shutdown();
-    throw error;
-  });
-  const mtaSts = buildMtaSts(config, dns, mtaStsCaCerts);
+}
+
+/** What start has read and opened, with the clock every service shares. */
+type OpenParts = StartupFiles & Stores & { readonly now: () => number };
+
+/** {@linkcode OpenParts} with the services built over them. */
+type WiredParts = OpenParts & ReturnType<typeof wireServices>;
+
+/**
+ * Builds the services over the open parts: MTA-STS, the after-queue worker, the delivery engine
+ * (followed by the metrics) and what a reload acts on. Nothing is started yet.
+ */
+function wireServices(config: Config, parts: OpenParts) {
+  const { queue, dns, events, metrics, dkim, hooks, audit, now } = parts;
+  // Report emails wake delivery, which is built below; none is queued before the start.
+  const tlsRpt = buildTlsRpt(config, { ...parts, wake: () => delivery.wake() });
+  const mtaSts = buildMtaSts(config, dns, parts.mtaStsCaCerts, tlsRpt.observeFetcher);
   const afterQueue = new AfterQueueWorker({
     queue,
     hooks: () => hooks.current,
     now,
     settings: () => reloadable.config.hooksSettings,
   });
-  const delivery = createDeliveryEngine(config, {
-    queue,
-    dns,
-    clock: { now },
-    events,
-    metrics: metrics.delivery,
-    mtaSts,
-    onResults: (message, results) => {
-      const set = hooks.current;
-      if (!set.has("onDeliveryResult")) return Promise.resolve();
-      const input = deliveryResultInput(message, results);
-      const wake = () => afterQueue.wake();
-      return dispatchAfterQueue({ hooks: set, queue, wake }, "onDeliveryResult", input);
-    },
-  });
+  const delivery = createDelivery(config, { ...parts, mtaSts, afterQueue, tlsRpt });
   metrics.watch(events);
   metrics.observe({ queue, queuePath: config.queue.path, delivery, dns });
-  const listeners = new Map<string, SmtpListener>();
   const onQueued = announceQueued({ events, delivery, afterQueue, now });
   const reloadable: Reloadable = {
     config,
-    listeners,
+    listeners: new Map<string, SmtpListener>(),
     delivery,
     dkim,
     hooks,
@@ -151,52 +151,90 @@ export async function startEmpath(
     updateListener: (listener, next, listen, services) =>
       listener.update(listenerOptions(next, listen, services).settings, services),
   };
-  const lifecycle = { shuttingDown: false };
-  let control: ControlServer | undefined;
+  return { mtaSts, afterQueue, delivery, reloadable, tlsRpt, lifecycle: { shuttingDown: false } };
+}
+
+/** The delivery engine; `onDeliveryResult` hooks run on the after-queue path. */
+function createDelivery(
+  config: Config,
+  parts: OpenParts & {
+    mtaSts: ReturnType<typeof buildMtaSts>;
+    afterQueue: AfterQueueWorker;
+    tlsRpt: TlsReporting;
+  },
+): DeliveryEngine {
+  const { queue, hooks, afterQueue } = parts;
+  return createDeliveryEngine(config, {
+    queue,
+    dns: parts.dns,
+    clock: { now: parts.now },
+    events: parts.events,
+    metrics: parts.metrics.delivery,
+    mtaSts: parts.mtaSts,
+    tlsSessions: parts.tlsRpt.sessions,
+    onResults: (message, results) => {
+      const set = hooks.current;
+      if (!set.has("onDeliveryResult")) return Promise.resolve();
+      const input = deliveryResultInput(message, results);
+      const wake = () => afterQueue.wake();
+      return dispatchAfterQueue({ hooks: set, queue, wake }, "onDeliveryResult", input);
+    },
+  });
+}
+
+/**
+ * Starts the SMTP listeners, then the control API. On failure it stops the listeners already
+ * started and TLS reporting, closes the queue, the metrics, the audit trail and the MTA-STS
+ * fetcher, in that order, and rethrows.
+ */
+async function startServing(
+  config: Config,
+  parts: WiredParts,
+  options: StartOptions,
+): Promise<ControlServer> {
+  const { listeners } = parts.reloadable;
   try {
-    const services = await reloadable.buildServices(config);
+    const services = await parts.reloadable.buildServices(config);
     for (const listen of config.listen) {
       listeners.set(listen.address, await startListener(config, listen, services));
     }
-    control = await startControlServer(config, {
-      current: () => reloadable.config,
-      queue,
-      delivery,
-      dns,
-      connections: () => [...listeners.values()].flatMap((listener) => listener.connections()),
-      events,
-      shuttingDown: () => lifecycle.shuttingDown,
-      metrics,
-      dkim,
-      audit,
-      reload: options.configPath === undefined ? undefined : async () => {
-        const next = await loadConfig(options.configPath);
-        options.adjust?.(next);
-        return await applyReload(reloadable, next);
-      },
-    });
+    return await startControlServer(config, controlServices(parts, options));
   } catch (error) {
     await Promise.all([...listeners.values()].map((listener) => listener.stop(0)));
-    await queue.close();
-    await metrics.shutdown();
-    await audit?.close();
-    mtaSts.fetcher.close();
+    await parts.tlsRpt.stop();
+    await parts.queue.close();
+    await parts.metrics.shutdown();
+    await parts.audit?.close();
+    parts.mtaSts.fetcher.close();
     throw error;
   }
-  if (config.delivery.enabled) delivery.start();
-  afterQueue.start();
-  return runningInstance({
-    queue,
-    delivery,
-    dns,
-    reloadable,
-    control,
-    lifecycle,
-    metrics,
-    audit,
-    policyFetcher: mtaSts.fetcher,
-    afterQueue,
-  });
+}
+
+/** What the control API acts through; it can reload only a configuration read from a file. */
+function controlServices(
+  parts: WiredParts,
+  options: StartOptions,
+): ControlServices & { current: () => Config } {
+  const { reloadable, lifecycle } = parts;
+  return {
+    current: () => reloadable.config,
+    queue: parts.queue,
+    delivery: parts.delivery,
+    dns: parts.dns,
+    connections: () =>
+      [...reloadable.listeners.values()].flatMap((listener) => listener.connections()),
+    events: parts.events,
+    shuttingDown: () => lifecycle.shuttingDown,
+    metrics: parts.metrics,
+    dkim: parts.dkim,
+    audit: parts.audit,
+    tlsRpt: parts.tlsRpt,
+    reload: options.configPath === undefined ? undefined : async () => {
+      const next = await loadConfig(options.configPath);
+      options.adjust?.(next);
+      return await applyReload(reloadable, next);
+    },
+  };
 }
 
 /** The {@linkcode Empath} facade over the parts of a started instance. */

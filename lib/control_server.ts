@@ -33,6 +33,7 @@ export type ControlServices = Pick<
   | "metrics"
   | "dkim"
   | "audit"
+  | "tlsRpt"
 >;
 
 /**

@@ -17,6 +17,8 @@ const logger = getLogger(["empath", "config"]);
 /** Settings that keep their start-up value until a restart. */
 const RESTART_ONLY = [
   "queue.path",
+  // The expiry is stamped on each message when it is queued, from the start-up value.
+  "queue.maxAge",
   "control.",
   "dns.",
   "delivery.concurrency",
@@ -27,6 +29,7 @@ const RESTART_ONLY = [
   "delivery.mtaSts.caFile",
   "delivery.mtaSts.proxy",
   "delivery.mtaSts.cacheSize",
+  "delivery.tlsRpt",
   "limits.maxConnections",
   "observe.metrics",
   "observe.audit",

@@ -25,6 +25,8 @@ import {
 } from "./_schema_values.ts";
 
 const DELIVERY_TLS = ["opportunistic", "required", "disabled"] as const;
+/** RFC 5322 dot-atom: the local parts accepted in configured addresses. */
+const LOCAL_PART_REGEXP = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
 
 /** The defaults of `[delivery.defaults]`. */
 const DEFAULT_DOMAIN_POLICY: DomainPolicy = {
@@ -148,6 +150,31 @@ const mtaStsSchema = z.strictObject({
   cacheSize: sts.cache_size,
 }));
 
+/** An email address (`local@domain`, a dot-atom local part and a domain name), kept as written. */
+function emailValue() {
+  return checkedValue('an email address such as "tlsrpt@example.test"', (input) => {
+    if (typeof input !== "string") return undefined;
+    const at = input.lastIndexOf("@");
+    const local = input.slice(0, at);
+    const isEmail = at > 0 && LOCAL_PART_REGEXP.test(local) && isDomainName(input.slice(at + 1));
+    return isEmail ? input : undefined;
+  });
+}
+
+const tlsRptSchema = z.strictObject({
+  enabled: booleanValue().default(false),
+  interval: durationValue(1000).default(86_400_000),
+  organization: textValue().optional(),
+  contact: emailValue().optional(),
+  ca_file: textValue("a file path").optional(),
+}).transform((rpt) => ({
+  enabled: rpt.enabled,
+  interval: rpt.interval,
+  ...(rpt.organization === undefined ? {} : { organization: rpt.organization }),
+  ...(rpt.contact === undefined ? {} : { contact: rpt.contact }),
+  ...(rpt.ca_file === undefined ? {} : { caFile: rpt.ca_file }),
+}));
+
 /** `[delivery]` and its sub-tables. */
 export const deliverySchema: z.ZodType<DeliveryConfig, unknown> = z.strictObject({
   enabled: booleanValue().default(true),
@@ -161,6 +188,7 @@ export const deliverySchema: z.ZodType<DeliveryConfig, unknown> = z.strictObject
   circuit_breaker: circuitBreakerSchema.prefault({}),
   timeouts: deliveryTimeoutsSchema.prefault({}),
   mta_sts: mtaStsSchema.prefault({}),
+  tls_rpt: tlsRptSchema.prefault({}),
 }).transform((delivery) => ({
   enabled: delivery.enabled,
   concurrency: delivery.concurrency,
@@ -173,6 +201,7 @@ export const deliverySchema: z.ZodType<DeliveryConfig, unknown> = z.strictObject
   circuitBreaker: delivery.circuit_breaker,
   timeouts: delivery.timeouts,
   mtaSts: delivery.mta_sts,
+  tlsRpt: delivery.tls_rpt,
 }));
 
 const routeDomainsSchema = arrayValue(routeDomainValue(), 1);

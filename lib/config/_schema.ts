@@ -37,8 +37,16 @@ const listenerSchema = z.strictObject({
   auth: choiceValue(["disabled", "optional", "required"]).default("disabled"),
 }).transform((listener) => ({ ...listener, name: listener.name ?? listener.address }));
 
+/** Listener names Empath gives the messages it queues itself (TLS reports: lib/tls_rpt). */
+const RESERVED_LISTENER_NAMES = ["tls-rpt"];
+
 const listenSchema = arrayValue(listenerSchema, 1)
   .superRefine((listeners, context) => {
+    for (const [index, { name }] of listeners.entries()) {
+      if (!RESERVED_LISTENER_NAMES.includes(name)) continue;
+      const message = `reserved name "${name}": expected another name (it marks TLS reports)`;
+      context.addIssue({ code: "custom", path: [index, "name"], message, input: name });
+    }
     reportDuplicates(listeners.map((listener) => listener.name), context, { key: "name" });
     reportDuplicates(listeners.map((listener) => listener.address), context, { key: "address" });
   })
@@ -116,7 +124,13 @@ const queueSchema = z.strictObject({
     3_600_000,
     4 * 3_600_000,
   ]),
-}).transform((queue) => ({ path: queue.path, maxAge: queue.max_age, retry: queue.retry }));
+  delay_warning: durationValue(0).default(0),
+}).transform((queue) => ({
+  path: queue.path,
+  maxAge: queue.max_age,
+  retry: queue.retry,
+  delayWarning: queue.delay_warning,
+}));
 
 const observeSchema = z.strictObject({
   log: z.strictObject({

@@ -1,6 +1,6 @@
 /**
  * The configuration of the outbound side: `[delivery]` (per-domain policies, circuit breaker,
- * client timeouts, MTA-STS) and `[[routes]]`. Plain data, part of `Config` (types.ts).
+ * client timeouts, MTA-STS, TLS reporting) and `[[routes]]`. Plain data, part of `Config` (types.ts).
  *
  * @module
  */
@@ -61,6 +61,20 @@ export interface MtaStsConfig {
   cacheSize: number;
 }
 
+/** `[delivery.tls_rpt]`: SMTP TLS Reporting (RFC 8460) for deliveries to MX hosts. */
+export interface TlsRptConfig {
+  /** Record outbound TLS sessions and send reports to the recipient domains that ask for them. */
+  enabled: boolean;
+  /** The reporting period, in milliseconds (a day; periods are aligned to UTC midnight). */
+  interval: number;
+  /** `organization-name` of the reports; absent: the top-level `hostname`. */
+  organization?: string;
+  /** `contact-info` and the `From:` of report emails; absent: `postmaster@<hostname>`. */
+  contact?: string;
+  /** PEM CA certificates trusted in addition to the default roots, for `https:` destinations. */
+  caFile?: string;
+}
+
 /** `[delivery]`: the outbound side. */
 export interface DeliveryConfig {
   /** Run delivery workers; when false, mail is queued and kept. */
@@ -88,6 +102,8 @@ export interface DeliveryConfig {
   timeouts: DeliveryTimeoutsConfig;
   /** MTA-STS policies of recipient domains. */
   mtaSts: MtaStsConfig;
+  /** SMTP TLS reports to recipient domains. */
+  tlsRpt: TlsRptConfig;
 }
 
 /** Credentials for SMTP AUTH at a smarthost. `password` is a secret: see `redactConfig()`. */

@@ -77,6 +77,7 @@ export type {
   RouteConfig,
   RouteKind,
   SmtpRouteConfig,
+  TlsRptConfig,
 } from "./delivery_types.ts";
 export * from "./diff.ts";
 export { DEFAULT_OVERSIGNED_HEADERS, DEFAULT_SIGNED_HEADERS } from "./_dkim_schema.ts";

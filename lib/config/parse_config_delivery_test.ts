@@ -29,6 +29,7 @@ Deno.test("defaultConfig() uses the system resolver and delivers to MX hosts", (
       dataEnd: 600_000,
     },
     mtaSts: { enabled: true, cacheSize: 10_000 },
+    tlsRpt: { enabled: false, interval: 86_400_000 },
   });
   assert.equal("heloName" in config.delivery, false);
   assert.deepEqual(config.routes, [
@@ -83,6 +84,13 @@ enabled = false
 ca_file = "/etc/empath/mta-sts-ca.pem"
 proxy = "http://Proxy.Example:3128"
 cache_size = 500
+
+[delivery.tls_rpt]
+enabled = true
+interval = "1h"
+organization = "Example Inc."
+contact = "tls-reports@Example.TEST"
+ca_file = "/etc/empath/tlsrpt-ca.pem"
 
 [[routes]]
 domains = ["Internal.Example"]
@@ -144,6 +152,13 @@ auth = { username = "empath", password = "s3cret" }
       caFile: "/etc/empath/mta-sts-ca.pem",
       proxy: "http://proxy.example:3128",
       cacheSize: 500,
+    },
+    tlsRpt: {
+      enabled: true,
+      interval: 3_600_000,
+      organization: "Example Inc.",
+      contact: "tls-reports@Example.TEST",
+      caFile: "/etc/empath/tlsrpt-ca.pem",
     },
   });
   assert.deepEqual(config.routes, [
@@ -253,6 +268,36 @@ max_age = 10
     assert.equal(issue.path, "delivery.mta_sts.proxy");
     assert.match(issue.message, /expected an HTTP proxy URL/);
   }
+});
+
+Deno.test("parseConfig() checks [delivery.tls_rpt] values with their key paths", () => {
+  const issues = issuesOf(`
+[delivery.tls_rpt]
+enabled = 1
+interval = "500ms"
+organization = ""
+contact = "not an address"
+ca_file = ""
+rua = "mailto:x@example.test"
+`);
+  assert.deepEqual(issues.map((issue) => issue.path).sort(), [
+    "delivery.tls_rpt.ca_file",
+    "delivery.tls_rpt.contact",
+    "delivery.tls_rpt.enabled",
+    "delivery.tls_rpt.interval",
+    "delivery.tls_rpt.organization",
+    "delivery.tls_rpt.rua",
+  ]);
+  for (const contact of ["@example.test", "a@", "a b@example.test", "a@exa_mple.test"]) {
+    const [issue] = issuesOf(`[delivery.tls_rpt]\ncontact = "${contact}"\n`);
+    assert.match(issue.message, /expected an email address/, contact);
+  }
+});
+
+Deno.test("parseConfig() reserves the listener name that marks TLS reports", () => {
+  const [issue] = issuesOf(`[[listen]]\naddress = "127.0.0.1:25"\nname = "tls-rpt"\n`);
+  assert.equal(issue.path, "listen[0].name");
+  assert.match(issue.message, /^reserved name "tls-rpt"/);
 });
 
 Deno.test("parseConfig() checks delivery.domains keys and their tables", () => {

@@ -38,6 +38,7 @@ Deno.test("defaultConfig() works on loopback with nothing configured", () => {
     path: "data/empath.kv",
     maxAge: 432_000_000,
     retry: [60_000, 300_000, 900_000, 3_600_000, 14_400_000],
+    delayWarning: 0,
   });
   assert.deepEqual(config.observe.log, { level: "info", format: "json" });
   assert.deepEqual(config.observe.audit, {
@@ -105,6 +106,7 @@ password_hash = "${hash}"
 [queue]
 max_age = "2d"
 retry = ["30s", 120000]
+delay_warning = "4h"
 [observe.log]
 level = "debug"
 format = "text"
@@ -122,6 +124,7 @@ format = "text"
     path: "data/empath.kv",
     maxAge: 172_800_000,
     retry: [30_000, 120_000],
+    delayWarning: 14_400_000,
   });
   assert.deepEqual(config.observe.log, { level: "debug", format: "text" });
 });

@@ -97,6 +97,11 @@ export interface QueueConfig {
   maxAge: number;
   /** Delays between delivery attempts in milliseconds; the last repeats. */
   retry: number[];
+  /**
+   * How long a message waits before its sender gets one "delayed" DSN (RFC 3464) listing the
+   * recipients still deferred, in milliseconds; `0` sends none (Postfix `delay_warning_time`).
+   */
+  delayWarning: number;
 }
 
 /** `[observe]`: logging (tracing and metrics come later). */
@@ -139,14 +144,14 @@ export interface AuditConfig {
 export interface DnsConfig {
   /**
    * The resolver to ask, as `"ip:port"` or `"[ipv6]:port"` (the port defaults to 53 and is always
-   * written out). Absent: the system resolver.
+   * written out). Absent: the `nameserver` lines of /etc/resolv.conf.
    */
   nameServer?: string;
   /** Longest time a positive answer is cached (a shorter record TTL wins). */
   cacheTtl: number;
   /** How long NXDOMAIN and no-data answers are cached. */
   negativeTtl: number;
-  /** One query's time limit. */
+  /** How long to wait for one answer from a name server (each is asked twice). */
   timeout: number;
 }
 

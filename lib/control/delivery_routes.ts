@@ -1,6 +1,6 @@
 /**
- * `/v1/delivery`: wake the scheduler, per-domain rate limits, circuit breakers and the cached
- * MTA-STS policies.
+ * `/v1/delivery`: wake the scheduler, per-domain rate limits, circuit breakers, the cached
+ * MTA-STS policies and SMTP TLS Reporting.
  *
  * @module
  */
@@ -10,6 +10,7 @@ import type { ControlVariables } from "./auth.ts";
 import type { ControlDeps } from "./deps.ts";
 import { breakerParamSchema, domainParamSchema, rateLimitBodySchema } from "./_schemas.ts";
 import { validate } from "./_validate.ts";
+import { apiError } from "./_errors.ts";
 import { releaseWaiting } from "./queue_actions.ts";
 
 /**
@@ -24,7 +25,9 @@ import { releaseWaiting } from "./queue_actions.ts";
  * app.route("/v1/delivery", createDeliveryRoutes(deps));
  * ```
  */
-export function createDeliveryRoutes(deps: Pick<ControlDeps, "delivery" | "queue" | "now">) {
+export function createDeliveryRoutes(
+  deps: Pick<ControlDeps, "delivery" | "queue" | "now" | "tlsRpt">,
+) {
   const { delivery } = deps;
   /** Mail that waited for the old limit is due again at once; the answer says how much. */
   const limitChanged = async (domain: string) => {
@@ -67,6 +70,22 @@ export function createDeliveryRoutes(deps: Pick<ControlDeps, "delivery" | "queue
     .get("/mta-sts", (c) => {
       const policies = delivery.mtaStsPolicies?.() ?? [];
       return c.json({ policies: policies.map(policySummary) });
+    })
+    .route("/", tlsRptRoutes(deps));
+}
+
+/** `GET /tls-rpt` (the counts not yet reported) and `POST /tls-rpt/send` (report now). */
+function tlsRptRoutes(deps: Pick<ControlDeps, "tlsRpt">) {
+  return new Hono<{ Variables: ControlVariables }>()
+    .get("/tls-rpt", async (c) => {
+      if (deps.tlsRpt === undefined) return c.json({ enabled: false, periods: [], pending: [] });
+      return c.json(await deps.tlsRpt.snapshot());
+    })
+    .post("/tls-rpt/send", async (c) => {
+      if (!deps.tlsRpt?.enabled) {
+        throw apiError(409, "TLS reporting is disabled: [delivery.tls_rpt] enabled = false");
+      }
+      return c.json(await deps.tlsRpt.send());
     });
 }
 

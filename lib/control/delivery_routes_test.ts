@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { openFixture, READ_TOKEN } from "./testing.ts";
+import { ADMIN_TOKEN, openFixture, READ_TOKEN } from "./testing.ts";
+import { createControlApp } from "./app.ts";
 import { CachingResolver } from "../dns/mod.ts";
 import { FakeDnsBackend } from "../dns/testing.ts";
 import { MtaStsPolicies } from "../mta_sts/mod.ts";
@@ -139,4 +140,67 @@ Deno.test("GET /v1/delivery/mta-sts lists the cached MTA-STS policies", async ()
       expiresAt: now + 86_400_000,
     }],
   });
+});
+
+Deno.test("GET /v1/delivery/tls-rpt lists recorded TLS sessions; POST .../send reports them", async () => {
+  await using fixture = await openFixture();
+  fixture.backend.txt("_smtp._tls.example.org", ["v=TLSRPTv1; rua=mailto:tlsrpt@example.org"]);
+  fixture.tlsRpt.sessions.record({
+    domain: "example.org",
+    policy: { type: "no-policy-found", strings: [], mx: [] },
+    failure: { resultType: "starttls-not-supported", receivingMxHostname: "mx.example.org" },
+  });
+  await fixture.tlsRpt.sessions.flush();
+  const listed = await fixture.call("/v1/delivery/tls-rpt", { token: READ_TOKEN });
+  assert.equal(listed.status, 200);
+  const day = Math.floor(fixture.clock.now() / 86_400_000) * 86_400_000;
+  assert.deepEqual(await listed.json(), {
+    enabled: true,
+    periods: [{
+      domain: "example.org",
+      start: day,
+      end: day + 86_400_000,
+      from: day,
+      policies: [{
+        type: "no-policy-found",
+        successes: 0,
+        failures: [{
+          resultType: "starttls-not-supported",
+          receivingMxHostname: "mx.example.org",
+          count: 1,
+        }],
+      }],
+    }],
+    pending: [],
+  });
+  const refused = await fixture.call("/v1/delivery/tls-rpt/send", {
+    method: "POST",
+    token: READ_TOKEN,
+  });
+  assert.equal(refused.status, 403);
+  await refused.body?.cancel();
+  const sent = await fixture.call("/v1/delivery/tls-rpt/send", { method: "POST" });
+  assert.equal(sent.status, 200);
+  assert.deepEqual(await sent.json(), { reports: 1, submitted: 1, failed: 0, pending: 0 });
+  const [report] = (await fixture.queue.list()).messages;
+  assert.equal(report.reversePath, "");
+  assert.deepEqual(report.recipients.map((r) => r.address), ["tlsrpt@example.org"]);
+  assert.equal(fixture.wakes(), 1);
+  const after = await (await fixture.call("/v1/delivery/tls-rpt", { token: READ_TOKEN })).json();
+  assert.deepEqual(after.periods, []);
+});
+
+Deno.test("POST /v1/delivery/tls-rpt/send answers 409 when TLS reporting is disabled", async () => {
+  await using fixture = await openFixture();
+  const app = createControlApp({ ...fixture.deps, tlsRpt: undefined });
+  const response = await app.request("/v1/delivery/tls-rpt/send", {
+    method: "POST",
+    headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+  });
+  assert.equal(response.status, 409);
+  assert.equal((await response.json()).error.code, "conflict");
+  const listed = await app.request("/v1/delivery/tls-rpt", {
+    headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+  });
+  assert.deepEqual(await listed.json(), { enabled: false, periods: [], pending: [] });
 });

@@ -20,6 +20,7 @@ import type { CachedPolicy } from "../mta_sts/mod.ts";
 import type { QueuedMessage, QueueStore } from "../queue/mod.ts";
 import type { ConnectionSnapshot } from "../server/mod.ts";
 import type { MessageSigning } from "../dkim/mod.ts";
+import type { TlsReportRunSummary, TlsReportSnapshot } from "../tls_rpt/mod.ts";
 import type { TokenIdentity } from "./tokens.ts";
 
 /** The queue operations the control API uses. */
@@ -49,6 +50,16 @@ export interface ControlDelivery {
    * whether a bounce was queued (never for a null sender).
    */
   bounceUndelivered(message: QueuedMessage, reason: string): Promise<boolean>;
+}
+
+/** SMTP TLS Reporting (RFC 8460), as the control API uses it (a `TlsReporting` fits). */
+export interface ControlTlsRpt {
+  /** Whether sessions are recorded and reports sent (`[delivery.tls_rpt] enabled`). */
+  readonly enabled: boolean;
+  /** The counts not yet reported and the submissions waiting for another try. */
+  snapshot(): Promise<TlsReportSnapshot>;
+  /** Sends every report now, the current period up to now included. */
+  send(): Promise<TlsReportRunSummary>;
 }
 
 /** The metrics the control API serves and counts into (an `EmpathMetrics` fits). */
@@ -94,6 +105,8 @@ export interface ControlDeps {
   readonly audit?: ControlAudit;
   /** The DNS cache. */
   readonly dns: Pick<CachingResolver, "stats" | "entries" | "flush">;
+  /** SMTP TLS Reporting; absent: `GET /v1/delivery/tls-rpt` shows nothing, sending answers 409. */
+  readonly tlsRpt?: ControlTlsRpt;
   /** Open SMTP connections. */
   connections(): readonly ConnectionSnapshot[];
   /** Whether a shutdown began (`/readyz` then answers 503); absent: never. */

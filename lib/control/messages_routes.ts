@@ -7,15 +7,14 @@
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { PriorityConfig } from "../config/mod.ts";
-import { type EnvelopeInit, headerPriority, type MailParams } from "../queue/mod.ts";
-import { signingSpool } from "../dkim/mod.ts";
 import {
-  binaryString,
-  collectHeaderFields,
-  concatBytes,
-  fieldValue,
-  formatMessageDate,
-} from "../smtp/mod.ts";
+  type EnvelopeInit,
+  headerPriority,
+  type MailParams,
+  type SpoolWriter,
+} from "../queue/mod.ts";
+import { signingSpool } from "../dkim/mod.ts";
+import { binaryString, collectHeaderFields, fieldValue, formatMessageDate } from "../smtp/mod.ts";
 import {
   activeSpanContext,
   ATTR,
@@ -31,10 +30,7 @@ import {
 import type { ControlVariables } from "./auth.ts";
 import type { ControlDeps } from "./deps.ts";
 import { apiError, type ErrorBody } from "./_errors.ts";
-import { composeBodySchema, rawQuerySchema } from "./_message_schemas.ts";
-import { composeMessage, HeaderSyntaxError } from "./_mime.ts";
-import { inspectMessage, MessageSyntaxError, normaliseLineBreaks } from "./_raw_message.ts";
-import { isJsonType, parseInput } from "./_validate.ts";
+import { readSubmission, type Submission } from "./_submission.ts";
 
 const logger = getLogger(["empath", "control"]);
 
@@ -66,17 +62,6 @@ export type MessageRoutesDeps = Pick<
 type MessageSettings =
   & Required<Omit<MessageRoutesDeps, "dkim" | "priority">>
   & Pick<ControlDeps, "dkim" | "priority">;
-
-/** An envelope and a message to be built once the queue id is known. */
-interface Submission {
-  reversePath: string;
-  recipients: string[];
-  /** 0–9, when the request gave one. */
-  priority?: number;
-  /** The message without the `Received:` header. */
-  build(id: string): Uint8Array;
-  eightBit(message: Uint8Array): boolean;
-}
 
 /**
  * Builds the message routes, mounted at `/v1/messages`. The request body may be
@@ -115,86 +100,6 @@ export function createMessageRoutes(options: MessageRoutesDeps) {
     });
 }
 
-async function readSubmission(c: Context, deps: MessageSettings): Promise<Submission> {
-  const type = c.req.header("Content-Type") ?? "";
-  if (/^message\/rfc822\b/i.test(type)) {
-    const query = parseInput("query", rawQuerySchema, queryObject(c));
-    const raw = normaliseLineBreaks(new Uint8Array(await c.req.arrayBuffer()));
-    let facts;
-    try {
-      facts = inspectMessage(raw);
-    } catch (error) {
-      if (error instanceof MessageSyntaxError) throw apiError(400, error.message, error);
-      throw error;
-    }
-    return {
-      reversePath: query.from,
-      recipients: query.to,
-      priority: query.priority,
-      build: (id) => withMissingFields(raw, facts.fields, messageFields(deps, id)),
-      eightBit: () => facts.eightBit,
-    };
-  }
-  if (!isJsonType(type)) {
-    throw apiError(415, 'Expected "Content-Type: message/rfc822" or "application/json"');
-  }
-  let json: unknown;
-  try {
-    json = await c.req.json();
-  } catch (error) {
-    throw apiError(400, "Invalid body: not JSON", error);
-  }
-  const body = parseInput("json", composeBodySchema, json);
-  return {
-    reversePath: body.from,
-    recipients: body.to,
-    priority: body.priority,
-    build: (id) => {
-      const fields = messageFields(deps, id);
-      try {
-        return encoder.encode(composeMessage({
-          ...body,
-          date: fields.date,
-          messageId: body.messageId ?? fields.messageId,
-          boundary: `=_${id}`,
-        }));
-      } catch (error) {
-        if (!(error instanceof HeaderSyntaxError)) throw error;
-        throw apiError(400, `Invalid body "headers.${error.field}": ${error.message}`, error);
-      }
-    },
-    eightBit: (message) => message.some((byte) => byte > 127),
-  };
-}
-
-/** Query parameters with repeated names as arrays (as Hono's `validator` sees them). */
-function queryObject(c: Context): Record<string, string | string[]> {
-  return Object.fromEntries(
-    Object.entries(c.req.queries()).map((
-      [key, values],
-    ) => [key, values.length === 1 ? values[0] : values]),
-  );
-}
-
-function messageFields(deps: MessageSettings, id: string) {
-  return {
-    date: formatMessageDate(new Date(deps.now())),
-    messageId: `<${id}@${deps.hostname}>`,
-  };
-}
-
-/** Prepends `Date:` and `Message-ID:` when the header lacks them (RFC 5322 §3.6). */
-function withMissingFields(
-  raw: Uint8Array,
-  present: ReadonlySet<string>,
-  fields: { date: string; messageId: string },
-): Uint8Array {
-  let added = "";
-  if (!present.has("date")) added += `Date: ${fields.date}\r\n`;
-  if (!present.has("message-id")) added += `Message-ID: ${fields.messageId}\r\n`;
-  return added === "" ? raw : concatBytes([encoder.encode(added), raw]);
-}
-
 /** Spools the message; `{ id }` after the commit, `{ error }` if storage failed (nothing kept). */
 async function spool(
   c: Context,
@@ -202,60 +107,94 @@ async function spool(
   submission: Submission,
 ): Promise<{ id: string } | ErrorBody> {
   const ip = clientIp(c);
-  let writer;
+  let writer: SpoolWriter;
   try {
-    // Injected mail is submitted mail: DKIM-signed when a key matches its From domain.
-    const signer = deps.dkim?.start();
-    const spooled = deps.queue.createSpool();
-    writer = signer === undefined ? spooled : signingSpool(spooled, signer);
+    writer = openWriter(deps);
   } catch (error) {
     return unavailable(error, undefined);
   }
   const id = writer.id;
-  let message: Uint8Array;
-  try {
-    message = submission.build(id);
-  } catch (error) {
-    await writer.abort();
-    throw error;
-  }
-  if (message.length > deps.maxMessageSize) {
-    await writer.abort();
-    throw apiError(413, `Message is larger than ${deps.maxMessageSize} bytes`);
-  }
+  const message = await buildMessage(writer, submission, { maxMessageSize: deps.maxMessageSize });
   const received = encoder.encode(receivedField({ ip, by: deps.hostname, id, now: deps.now() }));
   const envelope = envelopeOf(c, submission, { message, ip, rule: deps.priority?.() });
   const span = commitSpan(id, envelope);
   const failure = await withSpan(span, async () => {
-    try {
-      await writer.write(received);
-      for (let offset = 0; offset < message.length; offset += WRITE_CHUNK) {
-        await writer.write(message.subarray(offset, offset + WRITE_CHUNK));
-      }
-      await writer.commit(envelope);
-    } catch (error) {
-      failSpan(span, error);
-      await writer.abort();
-      return unavailable(error, id);
-    }
-    deps.delivery.wake();
-    deps.events.publish({
-      type: "received",
-      id,
-      at: deps.now(),
-      sender: envelope.reversePath,
-      recipients: envelope.recipients,
-      size: message.length,
-      clientIp: ip,
-      listener: "http",
-    });
-    logger.info("Message {message_id} queued from the control API ({ip})", {
-      message_id: id,
-      ip: ip ?? "unknown",
-      recipients: submission.recipients.length,
-    });
+    const failed = await writeAndCommit(writer, { span, received, message, envelope });
+    if (failed === undefined) announce(deps, { id, envelope, size: message.length, ip });
+    return failed;
   }).finally(() => span.end());
   return failure ?? { id };
+}
+
+/** A spool writer; injected mail is submitted mail: DKIM-signed when a key matches its From domain. */
+function openWriter(deps: MessageSettings): SpoolWriter {
+  const signer = deps.dkim?.start();
+  const spooled = deps.queue.createSpool();
+  return signer === undefined ? spooled : signingSpool(spooled, signer);
+}
+
+/** The message for `writer`'s id; the writer is aborted when it cannot be built or is too large. */
+async function buildMessage(
+  writer: SpoolWriter,
+  submission: Submission,
+  { maxMessageSize }: { maxMessageSize: number },
+): Promise<Uint8Array> {
+  let message: Uint8Array;
+  try {
+    message = submission.build(writer.id);
+  } catch (error) {
+    await writer.abort();
+    throw error;
+  }
+  if (message.length > maxMessageSize) {
+    await writer.abort();
+    throw apiError(413, `Message is larger than ${maxMessageSize} bytes`);
+  }
+  return message;
+}
+
+/** Writes the `Received:` field and the message, then commits; `{ error }` (aborted) on failure. */
+async function writeAndCommit(
+  writer: SpoolWriter,
+  parts: { span: Span; received: Uint8Array; message: Uint8Array; envelope: EnvelopeInit },
+): Promise<ErrorBody | undefined> {
+  const { span, received, message, envelope } = parts;
+  try {
+    await writer.write(received);
+    for (let offset = 0; offset < message.length; offset += WRITE_CHUNK) {
+      await writer.write(message.subarray(offset, offset + WRITE_CHUNK));
+    }
+    await writer.commit(envelope);
+  } catch (error) {
+    failSpan(span, error);
+    await writer.abort();
+    return unavailable(error, writer.id);
+  }
+  return undefined;
+}
+
+/** After the commit: wakes delivery, publishes `received` and logs. */
+function announce(
+  deps: MessageSettings,
+  queued: { id: string; envelope: EnvelopeInit; size: number; ip: string | undefined },
+): void {
+  const { id, envelope, size, ip } = queued;
+  deps.delivery.wake();
+  deps.events.publish({
+    type: "received",
+    id,
+    at: deps.now(),
+    sender: envelope.reversePath,
+    recipients: envelope.recipients,
+    size,
+    clientIp: ip,
+    listener: "http",
+  });
+  logger.info("Message {message_id} queued from the control API ({ip})", {
+    message_id: id,
+    ip: ip ?? "unknown",
+    recipients: envelope.recipients.length,
+  });
 }
 
 /**

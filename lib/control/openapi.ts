@@ -161,6 +161,18 @@ export const OPERATIONS: readonly Operation[] = [
     scope: "read",
   },
   {
+    method: "get",
+    path: "/v1/delivery/tls-rpt",
+    summary: "SMTP TLS Reporting: session counts not yet reported and pending submissions",
+    scope: "read",
+  },
+  {
+    method: "post",
+    path: "/v1/delivery/tls-rpt/send",
+    summary: "Send the SMTP TLS reports now, the current period up to now included",
+    scope: "admin",
+  },
+  {
     method: "post",
     path: "/v1/delivery/breakers/:key/reset",
     summary: "Close a circuit breaker",

@@ -36,8 +36,12 @@ const EVENT_OF: Partial<Record<QueueAction, "held" | "released" | "deleted">> = 
   delete: "deleted",
 };
 
+/** The services the queue routes use. */
+type QueueRoutesDeps = Pick<ControlDeps, "queue" | "delivery" | "now" | "events">;
+
 /**
- * Builds the queue routes, mounted at `/v1/queue`.
+ * Builds the queue routes, mounted at `/v1/queue`: listing, bulk actions by filter, and reading
+ * and acting on one message, registered in that order (`/stats` and the bulk paths before `/:id`).
  *
  * @param deps The queue, the delivery engine (woken after retry and release) and the clock.
  * @returns The routes.
@@ -47,9 +51,21 @@ const EVENT_OF: Partial<Record<QueueAction, "held" | "released" | "deleted">> = 
  * app.route("/v1/queue", createQueueRoutes(deps));
  * ```
  */
-export function createQueueRoutes(
-  deps: Pick<ControlDeps, "queue" | "delivery" | "now" | "events">,
-) {
+export function createQueueRoutes(deps: QueueRoutesDeps) {
+  const commands = queueCommands(deps);
+  return new Hono<{ Variables: ControlVariables }>()
+    .route("/", listRoutes(deps))
+    .route("/", bulkRoutes(deps, commands))
+    .route("/", messageReadRoutes(deps))
+    .route("/", messageActionRoutes(commands));
+}
+
+/**
+ * What acting on queued messages involves besides the queue: `bounce` (what a deleted message had
+ * not delivered), `publish` (the action's event) and `act` (one action on one message, `404` for
+ * a malformed id, then publish and wake delivery).
+ */
+function queueCommands(deps: QueueRoutesDeps) {
   const { queue, delivery } = deps;
   const bounce = (message: QueuedMessage) => delivery.bounceUndelivered(message, DELETED_REASON);
   const publish = (action: QueueAction, id: string) => {
@@ -67,14 +83,14 @@ export function createQueueRoutes(
     if (result.changed) publish(action, id);
     return result;
   };
-  const bulk = (action: Exclude<QueueAction, "delete">) =>
-    new Hono().post("/", validate("json", bulkBodySchema), async (c) => {
-      const { dry_run: dryRun, ...filter } = c.req.valid("json");
-      const onChanged = (id: string) => publish(action, id);
-      const result = await applyBulk(queue, action, { filter, dryRun, now: deps.now(), onChanged });
-      if (result.changed > 0 && (action === "retry" || action === "release")) delivery.wake();
-      return c.json(result);
-    });
+  return { bounce, publish, act };
+}
+
+type QueueCommands = ReturnType<typeof queueCommands>;
+
+/** `GET /` (a page of messages, filtered) and `GET /stats`. */
+function listRoutes(deps: QueueRoutesDeps) {
+  const { queue } = deps;
   return new Hono<{ Variables: ControlVariables }>()
     .get("/", validate("query", listQuerySchema), async (c) => {
       const query = c.req.valid("query");
@@ -91,7 +107,22 @@ export function createQueueRoutes(
       });
       return c.json(page);
     })
-    .get("/stats", async (c) => c.json(await queue.stats()))
+    .get("/stats", async (c) => c.json(await queue.stats()));
+}
+
+/** `POST /retry`, `/hold`, `/release` and `/delete`: an action on every message a filter matches. */
+function bulkRoutes(deps: QueueRoutesDeps, commands: QueueCommands) {
+  const { queue, delivery } = deps;
+  const { bounce, publish } = commands;
+  const bulk = (action: Exclude<QueueAction, "delete">) =>
+    new Hono().post("/", validate("json", bulkBodySchema), async (c) => {
+      const { dry_run: dryRun, ...filter } = c.req.valid("json");
+      const onChanged = (id: string) => publish(action, id);
+      const result = await applyBulk(queue, action, { filter, dryRun, now: deps.now(), onChanged });
+      if (result.changed > 0 && (action === "retry" || action === "release")) delivery.wake();
+      return c.json(result);
+    });
+  return new Hono<{ Variables: ControlVariables }>()
     .route("/retry", bulk("retry"))
     .route("/hold", bulk("hold"))
     .route("/release", bulk("release"))
@@ -102,17 +133,18 @@ export function createQueueRoutes(
       const result = await applyBulk(queue, "delete", { ...options, filter, dryRun, onChanged });
       if ((result.bounced ?? 0) > 0) delivery.wake();
       return c.json(result);
-    })
+    });
+}
+
+/** `GET /:id`, `/:id/why` (why it waits) and `/:id/body` (the stored message). */
+function messageReadRoutes(deps: QueueRoutesDeps) {
+  const { queue, delivery } = deps;
+  return new Hono<{ Variables: ControlVariables }>()
     .get("/:id", validate("param", messageParamSchema), async (c) => {
-      const { id } = c.req.valid("param");
-      const message = isMessageId(id) ? await queue.get(id) : undefined;
-      if (message === undefined) throw apiError(404, `No message "${id}" in the queue`);
-      return c.json(message);
+      return c.json(await findMessage(queue, c.req.valid("param").id));
     })
     .get("/:id/why", validate("param", messageParamSchema), async (c) => {
-      const { id } = c.req.valid("param");
-      const message = isMessageId(id) ? await queue.get(id) : undefined;
-      if (message === undefined) throw apiError(404, `No message "${id}" in the queue`);
+      const message = await findMessage(queue, c.req.valid("param").id);
       const now = deps.now();
       return c.json(explainMessage(message, {
         now,
@@ -122,13 +154,18 @@ export function createQueueRoutes(
     })
     .get("/:id/body", validate("param", messageParamSchema), async (c) => {
       const { id } = c.req.valid("param");
-      const message = isMessageId(id) ? await queue.get(id) : undefined;
-      if (message === undefined) throw apiError(404, `No message "${id}" in the queue`);
+      const message = await findMessage(queue, id);
       return c.body(queue.readBody(id), 200, {
         "Content-Type": "message/rfc822",
         "Content-Length": String(message.size),
       });
-    })
+    });
+}
+
+/** `DELETE /:id` (optionally bouncing) and `POST /:id/retry`, `/:id/hold`, `/:id/release`. */
+function messageActionRoutes(commands: QueueCommands) {
+  const { act } = commands;
+  return new Hono<{ Variables: ControlVariables }>()
     .delete(
       "/:id",
       validate("param", messageParamSchema),
@@ -151,4 +188,11 @@ export function createQueueRoutes(
       const { message, changed } = await act("release", c.req.valid("param").id);
       return c.json({ message, changed });
     });
+}
+
+/** The message `id`; `404` when the id is malformed or not in the queue. */
+async function findMessage(queue: QueueRoutesDeps["queue"], id: string): Promise<QueuedMessage> {
+  const message = isMessageId(id) ? await queue.get(id) : undefined;
+  if (message === undefined) throw apiError(404, `No message "${id}" in the queue`);
+  return message;
 }

@@ -24,6 +24,7 @@ import { FakeDnsBackend } from "../dns/testing.ts";
 import { openMemoryQueue, type QueueStore } from "../queue/mod.ts";
 import { envelope, ManualClock, spoolMessage } from "../queue/testing.ts";
 import type { EnvelopeInit } from "../queue/mod.ts";
+import { createTlsReporting, type TlsReporting, tlsReportSubmitter } from "../tls_rpt/mod.ts";
 import { createControlApp } from "./app.ts";
 import type { ControlDelivery, ControlDeps } from "./deps.ts";
 import { hashToken, TokenVerifier } from "./tokens.ts";
@@ -45,6 +46,8 @@ export interface Fixture {
   breakers: CircuitBreakers;
   dns: CachingResolver;
   backend: FakeDnsBackend;
+  /** SMTP TLS Reporting over the queue and the DNS cache, enabled, one-day periods. */
+  tlsRpt: TlsReporting;
   wakes: () => number;
   events: MailEvents;
   /** Spools a message and returns its id. */
@@ -90,12 +93,19 @@ export async function openFixture(
     { name: "root", hash: await hashToken(ADMIN_TOKEN), scope: "admin" },
   ]);
   const events = new MailEvents();
+  const tlsRpt = createTlsReporting({
+    enabled: true,
+    intervalMs: 86_400_000,
+    hostname: "mx.example.test",
+    submitter: tlsReportSubmitter({ hostname: "mx.example.test" }),
+  }, { queue, dns, clock, onQueued: () => void wakes++ });
   const deps: ControlDeps = {
     queue,
     delivery,
     events,
     dns,
     connections: () => [],
+    tlsRpt,
     config: () => ({ hostname: "mx.example.test", auth: { users: [] } }),
     tokens,
     maxBody: options.maxBody ?? 1024,
@@ -116,6 +126,7 @@ export async function openFixture(
     dns,
     backend,
     events,
+    tlsRpt,
     wakes: () => wakes,
     spool: (body = "Subject: test\r\n\r\nHello\r\n", overrides = {}) =>
       spoolMessage(queue, new TextEncoder().encode(body), { envelope: envelope(overrides) }),
@@ -127,6 +138,9 @@ export async function openFixture(
       const body = json === undefined ? rest.body : JSON.stringify(json);
       return Promise.resolve(app.request(path, { ...rest, headers, body }));
     },
-    [Symbol.asyncDispose]: () => queue.close(),
+    [Symbol.asyncDispose]: async () => {
+      await tlsRpt.stop();
+      await queue.close();
+    },
   };
 }

@@ -33,6 +33,12 @@ export class ClientSocket {
     if (conn.remoteAddr.transport === "tcp") (conn as Deno.TcpConn).setNoDelay(true);
   }
 
+  /** The local IP address of a TCP connection (RFC 8460 `sending-mta-ip`); none for a Unix socket. */
+  get localAddress(): string | undefined {
+    const local = this.#conn.localAddr;
+    return local.transport === "tcp" ? local.hostname : undefined;
+  }
+
   /** Whether {@link close} was called. */
   get closed(): boolean {
     return this.#closed;

@@ -1,7 +1,7 @@
 // The human-readable part of a DSN (RFC 3464 §2.1 / RFC 6522 first part) and
 // its subject.
 import type { DsnAction, DsnOptions, DsnRecipient } from "./dsn.ts";
-import { replyText } from "./_dsn_report.ts";
+import { formatDate, replyText } from "./_dsn_report.ts";
 import { wrapWords } from "./_dsn_mime.ts";
 
 const SUBJECTS: Record<DsnAction, string> = {
@@ -18,6 +18,7 @@ const INTROS: Record<DsnAction, string[]> = {
   delayed: [
     "Your message could not be delivered yet to one or more recipients.",
     "The system will keep trying; you do not need to send it again.",
+    "No action is needed on your part.",
   ],
   delivered: ["Your message was delivered to the recipients listed below."],
 };
@@ -52,11 +53,27 @@ function describe(recipient: DsnRecipient): string {
   return `<${recipient.address}>: status ${recipient.status}`;
 }
 
+/**
+ * The introduction of a report: a delay warning says until when the system keeps trying (the
+ * latest `Will-Retry-Until` of its delayed recipients), when it knows.
+ */
+function intro(action: DsnAction, recipients: readonly DsnRecipient[]): string[] {
+  const delayed = recipients.filter((r) => r.action === "delayed");
+  const until = Math.max(...delayed.map((r) => r.willRetryUntil ?? -Infinity));
+  if (action !== "delayed" || !Number.isFinite(until)) return INTROS[action];
+  return [
+    INTROS.delayed[0],
+    `The system will keep trying until ${formatDate(until)};`,
+    "you do not need to send it again. No action is needed on your part.",
+    "If it still cannot be delivered by then, you will get another notice.",
+  ];
+}
+
 /** Lines of the text/plain part, not yet encoded. */
 export function noticeLines(options: DsnOptions): string[] {
   const action = mainAction(options.recipients);
   const lines = [`This is the mail delivery system at ${options.reportingMta}.`, ""];
-  lines.push(...INTROS[action], "");
+  lines.push(...intro(action, options.recipients), "");
   for (const section of ORDER) {
     const recipients = options.recipients.filter((r) => r.action === section);
     if (recipients.length === 0) continue;

@@ -8,13 +8,14 @@ import {
   type TracingOptions,
 } from "../observe/mod.ts";
 import { traceAttempt } from "./_attempt_trace.ts";
-import type { Reply } from "../smtp/mod.ts";
 import type { CircuitBreakers } from "./circuit_breaker.ts";
 import type { DeliveryOutcome } from "./classify.ts";
 import type { RateLimiter } from "./rate_limiter.ts";
 import { nextAttemptAt } from "./retry.ts";
 import type { RouteResolver } from "./route.ts";
 import type { BounceSender } from "./bounce.ts";
+import { delayWarningFor } from "./delay_warning.ts";
+import { applyResult, expiredReply } from "./_recipient_state.ts";
 import type { DestinationSender, Outcome, Outcomes } from "./destination_sender.ts";
 
 const logger = getLogger(["empath", "delivery"]);
@@ -51,6 +52,11 @@ export interface AttemptPolicy {
    * Awaited; a failure is logged and does not change the delivery.
    */
   readonly onResults?: (message: QueuedMessage, results: RecipientResult[]) => Promise<void>;
+  /**
+   * `[queue] delay_warning` in milliseconds, read at each attempt (so a reload applies): after
+   * this long the sender gets one "delayed" DSN for the recipients still deferred. @default {0}
+   */
+  readonly delayWarning?: () => number;
 }
 
 /** The outcome of one recipient in one attempt, as {@linkcode AttemptPolicy.onResults} gets it. */
@@ -77,7 +83,8 @@ type TimedOutcome = Outcome & { readonly durationMs?: number };
  * domain, passes each group through the circuit breaker and rate limiter,
  * resolves the destination and delivers; then records every recipient's
  * outcome, bounces newly failed recipients to the sender (RFC 3464), and
- * either deletes the message (all recipients final) or reschedules it.
+ * either deletes the message (all recipients final) or reschedules it, warning
+ * the sender once with a "delayed" DSN when `delayWarning` has passed.
  */
 export class MessageAttempt {
   readonly #services: AttemptServices;
@@ -129,8 +136,8 @@ export class MessageAttempt {
     const tracing = this.#policy.tracing?.() ?? { includeAddresses: false };
     const sent = await traceAttempt({ message, domain, recipients }, tracing, async () => {
       let destination = await this.#services.routes.resolve(domain);
-      // Deno.resolveDns cannot tell NXDOMAIN from SERVFAIL, so a "no such domain"
-      // bounces only once a second attempt confirms it.
+      // A "no such domain" (NXDOMAIN) bounces only once a second attempt confirms it: a
+      // resolver that briefly answers NXDOMAIN (a zone being re-published) costs one retry.
       if (
         destination.kind === "failed" && destination.reply.enhanced === "5.1.2" &&
         message.attempts < 1
@@ -214,6 +221,36 @@ export class MessageAttempt {
       schedule: [...this.#policy.retrySchedule],
       random: this.#policy.random,
     });
+    const { recipients, newlyFailed, reported } = this.#apply(message, results, now, retryAt);
+    if (reported.length > 0) await this.#report(message, reported);
+    if (newlyFailed.length > 0) await this.#services.bounces.bounce(message, newlyFailed);
+    const open = recipients.filter((r) => r.status === "pending" || r.status === "deferred");
+    if (open.length === 0) {
+      await this.#services.queue.delete(message.id);
+      return;
+    }
+    const nextAt = Math.min(...open.map((r) => r.nextAttemptAt ?? retryAt));
+    const warnAfterMs = this.#policy.delayWarning?.() ?? 0;
+    const delayed = delayWarningFor({ message, recipients, now, warnAfterMs });
+    const updated: QueuedMessage = {
+      ...message,
+      recipients,
+      attempts,
+      nextAttemptAt: nextAt,
+      lease: undefined,
+      ...(delayed.length > 0 ? { delayWarnedAt: now } : {}),
+    };
+    if (!await this.#services.queue.update(updated)) {
+      logger.warn("Message {message_id} changed during delivery; its lease will expire", {
+        message_id: message.id,
+      });
+      return;
+    }
+    if (delayed.length > 0) await this.#warnDelayed(updated, delayed);
+  }
+
+  /** Applies this attempt's results to the recipients of `message`, logging and publishing each. */
+  #apply(message: QueuedMessage, results: Results, now: number, retryAt: number) {
     const newlyFailed: RecipientState[] = [];
     const reported: RecipientResult[] = [];
     const recipients = message.recipients.map((recipient) => {
@@ -229,18 +266,20 @@ export class MessageAttempt {
       if (result.kind !== "postponed") reported.push(recipientResult(next));
       return next;
     });
-    if (reported.length > 0) await this.#report(message, reported);
-    if (newlyFailed.length > 0) await this.#services.bounces.bounce(message, newlyFailed);
-    const open = recipients.filter((r) => r.status === "pending" || r.status === "deferred");
-    if (open.length === 0) {
-      await this.#services.queue.delete(message.id);
-      return;
-    }
-    const nextAt = Math.min(...open.map((r) => r.nextAttemptAt ?? retryAt));
-    const updated = { ...message, recipients, attempts, nextAttemptAt: nextAt, lease: undefined };
-    if (!await this.#services.queue.update(updated)) {
-      logger.warn("Message {message_id} changed during delivery; its lease will expire", {
+    return { recipients, newlyFailed, reported };
+  }
+
+  /**
+   * Sends the delay warning once the record says it was sent, so that it goes at most once
+   * (a crash or a restart in between never sends a second). A failure is logged.
+   */
+  async #warnDelayed(message: QueuedMessage, deferred: RecipientState[]): Promise<void> {
+    try {
+      await this.#services.bounces.warnDelayed(message, deferred);
+    } catch (error) {
+      logger.error("Cannot send the delay warning of message {message_id}: {error}", {
         message_id: message.id,
+        error,
       });
     }
   }
@@ -284,44 +323,6 @@ function releaseUnconfirmed(outcomes: Map<string, DeliveryOutcome>, now: number)
     results.set(address, outcome.kind === "deferred" ? interruptedResult(now) : outcome);
   }
   return results;
-}
-
-function applyResult(
-  recipient: RecipientState,
-  result: DeliveryOutcome | { kind: "postponed"; until: number; reason: string },
-  now: number,
-  retryAt: number,
-): RecipientState {
-  if (result.kind === "postponed") return { ...recipient, nextAttemptAt: result.until };
-  const lastReply = result.reply === undefined
-    ? localReply(result, now)
-    : storedReply(result.reply, now);
-  const attempts = recipient.attempts + 1;
-  switch (result.kind) {
-    case "delivered":
-      return { ...recipient, status: "delivered", attempts, lastReply, nextAttemptAt: undefined };
-    case "failed":
-      return { ...recipient, status: "failed", attempts, lastReply, nextAttemptAt: undefined };
-    case "deferred":
-      return { ...recipient, status: "deferred", attempts, lastReply, nextAttemptAt: retryAt };
-  }
-}
-
-function storedReply(reply: Reply, at: number) {
-  return { code: reply.code, enhanced: reply.enhanced, text: reply.lines.join(" "), at };
-}
-
-function localReply(result: { kind: string; reason?: string }, at: number) {
-  const code = result.kind === "failed" ? 550 : 451;
-  return { code, enhanced: code === 550 ? "5.0.0" : "4.0.0", text: result.reason ?? "", at };
-}
-
-function expiredReply(message: QueuedMessage): Reply {
-  const last = message.recipients.find((r) => r.lastReply)?.lastReply;
-  const detail = last
-    ? `; last reply: ${[last.code, last.enhanced, last.text].filter(Boolean).join(" ")}`
-    : "";
-  return { code: 554, enhanced: "5.4.7", lines: [`Delivery time expired${detail}`] };
 }
 
 function breakerOutcome(outcomes: DeliveryOutcome[]) {

@@ -1,5 +1,6 @@
 import type { QueuedMessage, QueueStore, RecipientState } from "../queue/mod.ts";
 import { getLogger } from "../observe/mod.ts";
+import { delayedRecipient } from "./delay_warning.ts";
 import { buildDsn, type Dsn, type DsnRecipient, shouldBounce } from "./dsn.ts";
 
 const logger = getLogger(["empath", "delivery"]);
@@ -24,15 +25,18 @@ export interface QueuedBounce {
   readonly original: string;
   /** The sender it goes to. */
   readonly sender: string;
-  /** The failed recipients it reports. */
+  /** The recipients it reports. */
   readonly recipients: readonly string[];
+  /** What it reports: recipients that `failed`, or a `delayed` warning (still retried). */
+  readonly action: "failed" | "delayed";
 }
 
 /**
- * Sends RFC 3464 bounces: builds the report for newly failed recipients and
- * queues it like any message, with the null reverse path so that a bounce can
- * never cause another bounce. Nothing is sent for a message whose own sender is
- * null (or MAILER-DAEMON): that is how bounce loops are prevented.
+ * Sends RFC 3464 bounces: builds the report for newly failed recipients (or, as a
+ * delay warning, for recipients still deferred) and queues it like any message,
+ * with the null reverse path so that a bounce can never cause another bounce.
+ * Nothing is sent for a message whose own sender is null (or MAILER-DAEMON):
+ * that is how bounce loops are prevented.
  */
 export class BounceSender {
   readonly #queue: QueueStore;
@@ -52,26 +56,22 @@ export class BounceSender {
    *   message): reported as status 5.0.0 with `Diagnostic-Code: X-Empath; <reason>`.
    */
   async bounce(message: QueuedMessage, failed: RecipientState[], reason?: string): Promise<void> {
-    if (!shouldBounce(message.reversePath)) {
-      logger.info("No bounce for {message_id}: null or daemon sender", { message_id: message.id });
-      return;
-    }
-    const now = this.#options.now();
-    const dsn = buildDsn({
-      reportingMta: this.#options.hostname,
-      originalEnvelope: {
-        id: message.id,
-        reversePath: message.reversePath,
-        receivedFrom: { ip: message.receivedFrom.ip, helo: message.receivedFrom.helo },
-      },
-      recipients: failed.map((recipient) => failedRecipient(recipient, reason)),
-      originalHeaders: await this.#headers(message.id),
-      arrivalDate: message.createdAt,
-      now,
-      messageId: `<${message.id}.${now}@${this.#options.hostname}>`,
-      boundary: `=_${message.id}_${now.toString(36)}`,
-    });
-    await this.#enqueue(message, dsn, failed);
+    const recipients = failed.map((recipient) => failedRecipient(recipient, reason));
+    await this.#notify(message, recipients, "failed");
+  }
+
+  /**
+   * Queues a delay warning to the sender of `message`: one "delayed" DSN (RFC 3464) for its
+   * `deferred` recipients, with `Will-Retry-Until` set to the message's expiry. Whether one is
+   * due, and only once, is the caller's rule (`delayWarningFor`); nothing is sent to a null or
+   * daemon sender either way.
+   *
+   * @param message The message still being retried.
+   * @param deferred Its recipients to report.
+   */
+  async warnDelayed(message: QueuedMessage, deferred: RecipientState[]): Promise<void> {
+    const recipients = deferred.map((recipient) => delayedRecipient(recipient, message.expiresAt));
+    await this.#notify(message, recipients, "delayed");
   }
 
   /**
@@ -90,8 +90,46 @@ export class BounceSender {
     return true;
   }
 
-  /** Queues `dsn`, the bounce of `message` for `failed`, in the message's trace. */
-  async #enqueue(message: QueuedMessage, dsn: Dsn, failed: RecipientState[]): Promise<void> {
+  /** Builds and queues the DSN of `action` for `recipients` of `message`, if its sender may get one. */
+  async #notify(
+    message: QueuedMessage,
+    recipients: DsnRecipient[],
+    action: QueuedBounce["action"],
+  ): Promise<void> {
+    if (!shouldBounce(message.reversePath)) {
+      logger.info("No {action} DSN for {message_id}: null or daemon sender", {
+        action,
+        message_id: message.id,
+      });
+      return;
+    }
+    const now = this.#options.now();
+    const dsn = buildDsn({
+      reportingMta: this.#options.hostname,
+      originalEnvelope: {
+        id: message.id,
+        reversePath: message.reversePath,
+        receivedFrom: { ip: message.receivedFrom.ip, helo: message.receivedFrom.helo },
+      },
+      recipients,
+      originalHeaders: await this.#headers(message.id),
+      arrivalDate: message.createdAt,
+      now,
+      messageId: `<${message.id}.${now}@${this.#options.hostname}>`,
+      boundary: `=_${message.id}_${now.toString(36)}`,
+    });
+    await this.#enqueue(message, dsn, {
+      action,
+      recipients: recipients.map((recipient) => recipient.address),
+    });
+  }
+
+  /** Queues `dsn`, the notification of `message` about `report`, in the message's trace. */
+  async #enqueue(
+    message: QueuedMessage,
+    dsn: Dsn,
+    report: Pick<QueuedBounce, "action" | "recipients">,
+  ): Promise<void> {
     const spool = this.#queue.createSpool();
     try {
       await spool.write(new TextEncoder().encode(dsn.body));
@@ -102,15 +140,16 @@ export class BounceSender {
         // The bounce's delivery joins the trace of the message it reports on.
         traceContext: message.traceContext,
       });
-      logger.info("Bounce {bounce} queued for {message_id}", {
+      logger.info("Bounce {bounce} ({action}) queued for {message_id}", {
         bounce: queued.id,
+        action: report.action,
         message_id: message.id,
       });
       this.#options.onQueued?.({
         id: queued.id,
         original: message.id,
         sender: message.reversePath,
-        recipients: failed.map((recipient) => recipient.address),
+        ...report,
       });
     } catch (error) {
       await spool.abort();

@@ -23,6 +23,8 @@ import {
   stsConnectionSettings,
   stsDeferral,
 } from "./mta_sts.ts";
+import { tlsSessionOutcome, type TlsSessionSink } from "./tls_rpt_session.ts";
+import { isTlsReportMessage } from "../tls_rpt/mod.ts";
 
 const logger = getLogger(["empath", "delivery"]);
 
@@ -47,6 +49,8 @@ export interface SenderSettings {
   readonly mtaStsCaCerts?: readonly string[];
   /** Where MTA-STS policy failures are reported. @default {() => {}} */
   readonly reportMtaSts?: MtaStsReporter;
+  /** Where each new MX connection's TLS outcome goes (SMTP TLS Reporting); absent: nowhere. */
+  readonly tlsSessions?: TlsSessionSink;
   /**
    * How long a message may wait for a connection slot when every next hop is
    * at its connection limit, before it is deferred. @default {30000}
@@ -232,6 +236,7 @@ export class DestinationSender {
     while (true) {
       if (connection === undefined) {
         const opened = await traceConnect(hop, () => openSmtpConnection(options));
+        this.#recordTlsSession({ ...job, hop, tls: options.tls, opened });
         if (opened.kind !== "connected") {
           attempt.outcome = congestion(opened) ? "congestion" : "neutral";
           return describe(opened);
@@ -279,11 +284,19 @@ export class DestinationSender {
     }
   }
 
+  /** Tells SMTP TLS Reporting how a new connection went, if it is one to report. */
+  #recordTlsSession(session: Parameters<typeof tlsSessionOutcome>[0]): void {
+    const outcome = this.#settings.tlsSessions && tlsSessionOutcome(session);
+    if (outcome !== undefined) this.#settings.tlsSessions?.record(outcome);
+  }
+
   #connectionOptions(hop: NextHop, job: SmtpJob): SmtpClientOptions {
     const { destination, domain } = job;
     const policy = this.#settings.policyFor(domain);
     const route = destination.route;
-    const tls = stsConnectionSettings(destination.mtaSts, {
+    // RFC 8460 §5.3: a TLS report is delivered despite TLS failures (the configured TLS applies).
+    const requirement = isTlsReportMessage(job.message) ? undefined : destination.mtaSts;
+    const tls = stsConnectionSettings(requirement, {
       tls: route?.tls ?? (destination.lmtp ? "disabled" : policy.tls),
       verifyCertificates: route?.verifyCertificates ?? policy.verifyCertificates,
       caCerts: this.#settings.caCerts,

@@ -215,6 +215,48 @@ Deno.test("buildDsn() rejects what it must not send or cannot write", () => {
   assert.throws(() => buildDsn(options({ originalHeaders: "--=_empath_b0undary\r\n" })), TypeError);
 });
 
+Deno.test("buildDsn() for a delay warning reports Action: delayed, the 4.x.x status and Will-Retry-Until", () => {
+  const [, delayed] = options().recipients;
+  const dsn = buildDsn(options({
+    recipients: [{
+      ...delayed,
+      reason: undefined,
+      status: "4.7.1",
+      diagnostic: { code: 451, enhanced: "4.7.1", lines: ["Greylisted, try later"] },
+    }],
+  }));
+  assert.equal(dsn.reversePath, "");
+  assert.match(dsn.body, /\r\nSubject: Delayed Mail \(still being retried\)\r\n/);
+  const report = dsn.body.slice(dsn.body.indexOf("Content-Type: message/delivery-status"));
+  assert.match(
+    report,
+    /\r\nFinal-Recipient: rfc822; carol@example\.net\r\nAction: delayed\r\nStatus: 4\.7\.1\r\n/,
+  );
+  assert.match(report, /\r\nDiagnostic-Code: smtp; 451 4\.7\.1 Greylisted, try later\r\n/);
+  assert.match(report, /\r\nWill-Retry-Until: Sun, 07 Jan 2024 03:04:05 \+0000\r\n/);
+  const notice = dsn.body.slice(
+    dsn.body.indexOf("This is the mail delivery"),
+    dsn.body.indexOf("\r\n--=_empath_b0undary", dsn.body.indexOf("This is the mail delivery")),
+  );
+  assert.equal(
+    notice,
+    [
+      "This is the mail delivery system at mx.example.test.",
+      "",
+      "Your message could not be delivered yet to one or more recipients.",
+      "The system will keep trying until Sun, 07 Jan 2024 03:04:05 +0000;",
+      "you do not need to send it again. No action is needed on your part.",
+      "If it still cannot be delivered by then, you will get another notice.",
+      "",
+      "Delivery is delayed, the system will try again:",
+      "  <carol@example.net>: the remote server said: 451 4.7.1 Greylisted, try",
+      "    later",
+      "",
+      "",
+    ].join("\r\n"),
+  );
+});
+
 Deno.test("shouldBounce() refuses the null sender and MAILER-DAEMON", () => {
   assert.equal(shouldBounce("alice@example.org"), true);
   assert.equal(shouldBounce("postmaster@example.org"), true);

@@ -12,6 +12,7 @@ import { HostLimiter, type HostSnapshot } from "./host_limiter.ts";
 import { RateLimiter } from "./rate_limiter.ts";
 import { RouteResolver } from "./route.ts";
 import { type MtaStsPolicySource, mtaStsReporter, stsTrustStore } from "./mta_sts.ts";
+import { recordingMtaStsReporter, type TlsSessionSink } from "./tls_rpt_session.ts";
 import { Scheduler } from "./scheduler.ts";
 import type { SmtpClientConnection } from "./smtp_client.ts";
 
@@ -51,6 +52,8 @@ export interface DeliveryDeps {
   };
   /** Told each attempt's per-recipient results (the `onDeliveryResult` hooks). */
   readonly onResults?: AttemptPolicy["onResults"];
+  /** Where each new MX connection's TLS outcome is recorded (SMTP TLS Reporting, RFC 8460). */
+  readonly tlsSessions?: TlsSessionSink;
 }
 
 /** A running delivery engine. */
@@ -75,7 +78,7 @@ export interface DeliveryEngine {
   readonly inFlight: number;
   /**
    * Applies a reloaded configuration: routes, per-domain policies (TLS, rate
-   * limits), the default rate and whether MTA-STS applies. Concurrency,
+   * limits), the default rate, whether MTA-STS applies and `[queue] delay_warning`. Concurrency,
    * timeouts, breaker settings, lease time and the other MTA-STS settings keep
    * their start-up values until a restart.
    */
@@ -113,7 +116,7 @@ export function createDeliveryEngine(config: Config, deps: DeliveryDeps): Delive
   const traffic = createTraffic(config, deps.clock);
   const pool = new ConnectionPool<SmtpClientConnection>(deps.connectionPool);
   const hosts = hostLimiters();
-  const reportMtaSts = mtaStsReporter(deps.metrics);
+  const reportMtaSts = recordingMtaStsReporter(mtaStsReporter(deps.metrics), deps.tlsSessions);
   const routes = new RouteResolver(
     deps.dns,
     routeOptions(config),
@@ -132,18 +135,13 @@ export function createDeliveryEngine(config: Config, deps: DeliveryDeps): Delive
     caCerts: deps.caCerts,
     mtaStsCaCerts: stsTrustStore(deps.mtaSts?.caCerts),
     reportMtaSts,
+    tlsSessions: deps.tlsSessions,
     signal: interruption.signal,
   }, { pool, hostLimiter: hosts.limiterFor });
-  const attempt = new MessageAttempt({ queue: deps.queue, routes, sender, traffic, bounces }, {
-    retrySchedule: config.queue.retry,
-    now,
-    random: deps.random ?? Math.random,
-    events: deps.events,
-    metrics: deps.metrics,
-    interrupted: interruption.signal,
-    tracing: () => settings.current.observe.tracing,
-    onResults: deps.onResults,
-  });
+  const attempt = new MessageAttempt(
+    { queue: deps.queue, routes, sender, traffic, bounces },
+    attemptPolicy(settings, deps, interruption.signal),
+  );
   const running = new Scheduler(deps.queue, (message) => attempt.run(message), {
     concurrency: delivery.concurrency,
     leaseMs: delivery.leaseTime,
@@ -154,6 +152,30 @@ export function createDeliveryEngine(config: Config, deps: DeliveryDeps): Delive
     { settings, running, interruption, pool, hosts, routes, traffic, bounces },
     deps,
   );
+}
+
+/**
+ * What every attempt takes besides its collaborators. The retry schedule, tracing options and
+ * `[queue] delay_warning` are read from `settings` at each attempt, so a reload applies to them.
+ */
+function attemptPolicy(
+  settings: { readonly current: Config },
+  deps: DeliveryDeps,
+  interrupted: AbortSignal,
+): AttemptPolicy {
+  return {
+    get retrySchedule() {
+      return settings.current.queue.retry;
+    },
+    now: () => deps.clock.now(),
+    random: deps.random ?? Math.random,
+    events: deps.events,
+    metrics: deps.metrics,
+    interrupted,
+    tracing: () => settings.current.observe.tracing,
+    onResults: deps.onResults,
+    delayWarning: () => settings.current.queue.delayWarning,
+  };
 }
 
 /** The running parts of a delivery engine, as {@linkcode engineFacade} drives them. */
@@ -256,11 +278,12 @@ function createBounceSender(config: Config, deps: DeliveryDeps, wake: () => void
     hostname: config.hostname,
     now,
     onQueued: (bounce) => {
-      deps.metrics?.bounceQueued();
+      deps.metrics?.bounceQueued(bounce.action);
       deps.events?.publish({
         type: "dsn",
         id: bounce.original,
         at: now(),
+        detail: bounce.action,
         bounceId: bounce.id,
         sender: bounce.sender,
         recipients: bounce.recipients,

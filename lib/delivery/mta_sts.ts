@@ -7,7 +7,7 @@
  */
 import { rootCertificates } from "node:tls";
 import type { MxHost } from "../dns/mod.ts";
-import { type CachedPolicy, policyAllowsMx } from "../mta_sts/mod.ts";
+import { type CachedPolicy, type MtaStsPolicy, policyAllowsMx } from "../mta_sts/mod.ts";
 import { type DeliveryMetrics, getLogger } from "../observe/mod.ts";
 import type { ClientTlsInfo, Reply, TlsPolicy } from "../smtp/mod.ts";
 
@@ -28,6 +28,8 @@ export interface MtaStsRequirement {
   /** The policy's id (from the TXT record). */
   readonly id: string;
   readonly mode: "enforce" | "testing";
+  /** The policy itself, for TLS reports (RFC 8460 `policy-string`, `mx-host`). */
+  readonly policy?: MtaStsPolicy;
 }
 
 /**
@@ -41,6 +43,8 @@ export interface MtaStsFailure {
   /** The MX host. */
   readonly host: string;
   readonly detail: string;
+  /** The policy that was not met, when known (an MX host it does not list). */
+  readonly policy?: CachedPolicy;
 }
 
 /** Receives policy failures, in both modes. */
@@ -83,7 +87,7 @@ export function screenMxHosts(
   report: MtaStsReporter,
 ): ScreenedHosts {
   const mode = entry.policy.mode === "enforce" ? "enforce" : "testing";
-  const requirement = { domain: entry.domain, id: entry.id, mode } as const;
+  const requirement = { domain: entry.domain, id: entry.id, mode, policy: entry.policy } as const;
   const allowed = hosts.filter((host) => policyAllowsMx(entry.policy, host.exchange));
   for (const host of hosts) {
     if (allowed.includes(host)) continue;
@@ -94,6 +98,7 @@ export function screenMxHosts(
       host: host.exchange,
       detail: `MX host ${host.exchange} matches no mx pattern of policy ${entry.id} ` +
         `(${entry.policy.mx.join(", ")})`,
+      policy: entry,
     });
   }
   if (mode === "testing") return { kind: "hosts", hosts: [...hosts], requirement };
@@ -214,7 +219,7 @@ export function stsTrustStore(extra?: readonly string[]): readonly string[] | un
  * @returns The reporter.
  */
 export function mtaStsReporter(metrics?: DeliveryMetrics): MtaStsReporter {
-  return (failure) => {
+  return ({ policy: _, ...failure }) => {
     metrics?.mtaStsFailure(failure.domain, failure.mode, failure.kind);
     const properties = { ...failure, failure: failure.kind };
     if (failure.mode === "enforce") {

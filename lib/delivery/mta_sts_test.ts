@@ -33,7 +33,12 @@ Deno.test("screenMxHosts() keeps only matching MX hosts under enforce and report
   assert.deepEqual(screened, {
     kind: "hosts",
     hosts: [HOSTS[0]],
-    requirement: { domain: "example.org", id: "7", mode: "enforce" },
+    requirement: {
+      domain: "example.org",
+      id: "7",
+      mode: "enforce",
+      policy: { mode: "enforce", mx: ["*.example.org"], maxAge: 60 },
+    },
   });
   assert.deepEqual(failures.map((f) => [f.mode, f.kind, f.host]), [
     ["enforce", "mx-mismatch", "mx.attacker.example"],
@@ -163,6 +168,7 @@ Deno.test("RouteResolver.resolve() drops MX hosts an enforced MTA-STS policy doe
     domain: "example.org",
     id: "7",
     mode: "enforce",
+    policy: { mode: "enforce", mx: ["mx1.example.org"], maxAge: 600 },
   });
   assert.deepEqual(failures.map((f) => f.host), ["mx.attacker.example"]);
 });

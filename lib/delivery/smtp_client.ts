@@ -85,10 +85,13 @@ export interface SmtpDeliveryRequest extends TransactionRequest {
   readonly body: ReadableStream<Uint8Array>;
 }
 
-/** An open, greeted (and possibly TLS-protected, authenticated) connection, or why there is none. */
+/**
+ * An open, greeted (and possibly TLS-protected, authenticated) connection, or why there is none;
+ * a failure after the TCP connection opened carries its local address.
+ */
 export type OpenSmtpResult =
   | { readonly kind: "connected"; readonly connection: SmtpClientConnection }
-  | SessionFailure;
+  | SessionFailure & { readonly localAddress?: string };
 
 /**
  * Connects to a host and runs the session setup: greeting, EHLO (HELO),
@@ -132,10 +135,12 @@ export async function openSmtpConnection(options: SmtpClientOptions): Promise<Op
   const connection = new SmtpClientConnection(new ClientSocket(conn), options);
   const outcome = await connection.run();
   if (outcome === "idle") return { kind: "connected", connection };
+  const { localAddress } = connection;
   await connection.close();
-  return outcome === "closed"
-    ? { kind: "connection-failed", reason: "The connection closed during setup" }
+  const failure = outcome === "closed"
+    ? { kind: "connection-failed" as const, reason: "The connection closed during setup" }
     : outcome as SessionFailure;
+  return { ...failure, localAddress };
 }
 
 /**
@@ -175,6 +180,11 @@ export class SmtpClientConnection implements AsyncDisposable {
   /** The TLS parameters, once STARTTLS succeeded. */
   get tls(): ClientTlsInfo | undefined {
     return this.#session.tls;
+  }
+
+  /** The local IP address of the connection; none over a Unix socket. */
+  get localAddress(): string | undefined {
+    return this.#socket.localAddress;
   }
 
   /** The server's extensions from the last EHLO/LHLO. */

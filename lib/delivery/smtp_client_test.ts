@@ -141,6 +141,7 @@ Deno.test({
     assert.deepEqual(opened, {
       kind: "tls-unavailable",
       reason: "The server does not offer STARTTLS",
+      localAddress: "127.0.0.1",
     });
   },
 });

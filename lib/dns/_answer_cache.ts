@@ -68,7 +68,7 @@ export class AnswerCache {
         this.#inflight.delete(key);
         if (result.kind === "temporary-failure") return result;
         const ttl = result.kind === "records"
-          ? this.#options.positiveTtlMs
+          ? Math.min(this.#options.positiveTtlMs, result.ttlMs ?? Infinity)
           : this.#options.negativeTtlMs;
         const expiresAt = this.#options.clock.now() + ttl;
         this.#cache.set(key, { name, type, result, expiresAt }, expiresAt);

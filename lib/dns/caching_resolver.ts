@@ -25,7 +25,7 @@ export interface CachingResolverOptions {
    */
   readonly random?: () => number;
   /**
-   * How long answers with records are kept (`Deno.resolveDns()` gives no TTLs).
+   * How long answers with records are kept (record TTLs are not used).
    * @default {300_000}
    */
   readonly positiveTtlMs?: number;

@@ -133,6 +133,16 @@ Deno.test("CachingResolver caches positive answers for positiveTtlMs", async () 
   assert.deepEqual(resolver.stats(), { hits: 1, misses: 2, errors: 0, entries: 1 });
 });
 
+Deno.test("CachingResolver keeps an answer no longer than its records' TTL", async () => {
+  const { backend, clock, resolver } = setup({ positiveTtlMs: 10_000 });
+  backend.set("short.example", "A", { kind: "records", records: ["192.0.2.1"], ttlMs: 2_000 });
+  backend.set("long.example", "A", { kind: "records", records: ["192.0.2.2"], ttlMs: 60_000 });
+  await resolver.resolveAddresses("short.example");
+  await resolver.resolveAddresses("long.example");
+  const expiries = resolver.entries().filter((e) => e.type === "A").map((e) => e.expiresAt);
+  assert.deepEqual(expiries, [clock.now() + 2_000, clock.now() + 10_000]);
+});
+
 Deno.test("CachingResolver caches negative answers for negativeTtlMs", async () => {
   const { backend, clock, resolver } = setup({ positiveTtlMs: 10_000, negativeTtlMs: 500 });
   await resolver.resolveMx("missing.example");

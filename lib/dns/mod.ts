@@ -4,21 +4,30 @@
  * discovery, RFC 8461 §3.1), a bounded cache with stats and flush for the
  * control API, and the parser for the configured name server.
  *
- * Decision: queries go through `Deno.resolveDns()` ({@linkcode DenoDnsBackend}),
- * which handles UDP with TCP fallback and takes a name server
- * (`{ nameServer: { ipAddr, port } }`). It returns no TTLs, so
- * {@linkcode CachingResolver} keeps answers for a configured time: 300 s for
- * answers with records, 60 s for negative answers. Temporary failures
- * (timeouts, network errors) are never cached: the next lookup asks again,
+ * Decision: queries go through {@linkcode WireDnsBackend}, a small DNS client
+ * of our own (RFC 1035 messages encoded and decoded by the `dns-packet` npm
+ * package; UDP with EDNS0 through `node:dgram`, TCP when an answer is
+ * truncated). `Deno.resolveDns()` was used before, but Deno 2.9.6 reports
+ * NXDOMAIN, NODATA, SERVFAIL and REFUSED alike as `Deno.errors.NotFound`, so a
+ * domain whose servers failed (a DNSSEC failure, a lame delegation) looked
+ * non-existent and its mail bounced. Seeing the RCODE, the backend reports
+ * SERVFAIL, REFUSED and every other error RCODE as a temporary failure (the
+ * message is deferred, as Postfix does) and only NXDOMAIN as `nxdomain`.
+ *
+ * The name servers are `[dns] name_server` when set, otherwise the
+ * `nameserver` lines of /etc/resolv.conf (read on every query, so a changed
+ * file applies at once; `127.0.0.1:53` when it names none), asked in order:
+ * each one twice over UDP before the next. Search domains and the other
+ * resolv.conf options do not apply: names are always fully qualified.
+ *
+ * {@linkcode CachingResolver} keeps answers for a configured time, 300 s for
+ * answers with records and 60 s for negative answers (record TTLs are not
+ * used yet). Temporary failures are never cached: the next lookup asks again,
  * while concurrent lookups of the same name share one query.
  *
- * Known limit: Deno 2.9.6 reports NXDOMAIN, NODATA and also SERVFAIL/REFUSED
- * as the same `Deno.errors.NotFound`, so a failing authoritative server looks
- * like "no records" and a domain whose servers answer SERVFAIL for MX, A and
- * AAAA resolves to `nxdomain` (a permanent failure). Only timeouts and network
- * errors are recognized as temporary. A wire-format client (for example the
- * `dns-packet` npm package over UDP/TCP) behind the same {@linkcode DnsBackend}
- * port would fix this, and is needed anyway for DANE (TLSA records, the AD bit).
+ * Not done: DNSSEC validation (the AD bit is not asked for or trusted) and
+ * TLSA records, which DANE (RFC 7672) would need; both fit behind the same
+ * {@linkcode DnsBackend} port.
  *
  * @example Resolve where mail for a domain goes
  * ```ts
@@ -43,9 +52,9 @@
  *
  * @example Use a configured name server
  * ```ts ignore
- * import { CachingResolver, DenoDnsBackend, parseNameServer } from "./mod.ts";
+ * import { CachingResolver, parseNameServer, WireDnsBackend } from "./mod.ts";
  *
- * const backend = new DenoDnsBackend({ nameServer: parseNameServer("127.0.0.1:5353") });
+ * const backend = new WireDnsBackend({ nameServers: [parseNameServer("127.0.0.1:5353")] });
  * const resolver = new CachingResolver(backend, { clock: { now: () => Date.now() } });
  * console.log(await resolver.resolveMx("example.org"));
  * ```
@@ -55,5 +64,5 @@
 
 export * from "./types.ts";
 export { CachingResolver, type CachingResolverOptions } from "./caching_resolver.ts";
-export { DenoDnsBackend, type DenoDnsBackendOptions } from "./deno_dns_backend.ts";
 export { type NameServer, parseNameServer } from "./name_server.ts";
+export { WireDnsBackend, type WireDnsBackendOptions } from "./wire_dns_backend.ts";

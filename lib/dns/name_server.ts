@@ -3,7 +3,7 @@ import { isIpLiteral } from "./_name.ts";
 const BRACKETED_REGEXP = /^\[([^\]]+)\](?::(\d{1,5}))?$/;
 const IPV4_PORT_REGEXP = /^([\d.]+)(?::(\d{1,5}))?$/;
 
-/** A name server address in the shape `Deno.resolveDns()` takes. */
+/** A name server to ask: an IP address and a port (UDP and TCP). */
 export interface NameServer {
   /** An IPv4 or IPv6 address (no brackets). */
   readonly ipAddr: string;

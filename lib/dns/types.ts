@@ -98,7 +98,9 @@ export type DnsRecord = MxHost | string;
  * The answer to one question, as a {@linkcode DnsBackend} reports it.
  *
  * - `records`: at least one record. MX exchanges may still carry the trailing
- *   dot and any case; the resolver normalizes them.
+ *   dot and any case; the resolver normalizes them. `ttlMs`, when the backend
+ *   knows it, is the shortest TTL of the records (and of the CNAMEs leading to
+ *   them): the cache keeps the answer no longer.
  * - `nxdomain`: the name does not exist (RCODE 3). Only backends that can tell
  *   this apart from `no-records` return it.
  * - `no-records`: no records of this type (NODATA), or the backend cannot tell
@@ -106,7 +108,7 @@ export type DnsRecord = MxHost | string;
  * - `temporary-failure`: timeout, server failure, network error.
  */
 export type DnsAnswer =
-  | { readonly kind: "records"; readonly records: DnsRecord[] }
+  | { readonly kind: "records"; readonly records: DnsRecord[]; readonly ttlMs?: number }
   | { readonly kind: "nxdomain" }
   | { readonly kind: "no-records" }
   | { readonly kind: "temporary-failure"; readonly reason: string };

@@ -1,9 +1,11 @@
 import { parsePolicy } from "./policy.ts";
-import type { PolicyFetcher, PolicyFetchResult } from "./policy_cache.ts";
+import type { PolicyFetcher, PolicyFetchProblem, PolicyFetchResult } from "./policy_cache.ts";
 
 /** RFC 8461 §3.3: senders should limit the size of the policy; real ones are a few hundred bytes. */
 const DEFAULT_MAX_BYTES = 64 * 1024;
 const DEFAULT_TIMEOUT_MS = 10_000;
+/** How a certificate the policy host presented fails to verify, in Deno's `fetch` errors. */
+const CERTIFICATE_ERROR_REGEXP = /certificate|UnknownIssuer|NotValidForName|CertExpired/i;
 
 /** Options of {@linkcode HttpsPolicyFetcher}. */
 export interface HttpsPolicyFetcherOptions {
@@ -75,17 +77,24 @@ export class HttpsPolicyFetcher implements PolicyFetcher, Disposable {
       const problem = responseProblem(response, this.#maxBytes);
       if (problem !== undefined) {
         await response.body?.cancel().catch(() => {});
-        return failed(url, problem);
+        return failed(url, problem.reason, problem.problem);
       }
       const text = await readLimited(response, this.#maxBytes);
       if (text === undefined) {
-        return failed(url, `the policy is larger than ${this.#maxBytes} bytes`);
+        return failed(url, `the policy is larger than ${this.#maxBytes} bytes`, "invalid");
       }
       const parsed = parsePolicy(text);
-      return parsed.kind === "policy" ? parsed : failed(url, parsed.reason);
+      return parsed.kind === "policy" ? parsed : failed(url, parsed.reason, "invalid");
     } catch (error) {
-      if (signal.aborted) return failed(url, `no answer within ${this.#timeoutMs} ms`);
-      return failed(url, describe(error));
+      if (signal.aborted) {
+        return failed(url, `no answer within ${this.#timeoutMs} ms`, "fetch-error");
+      }
+      const reason = describe(error);
+      return failed(
+        url,
+        reason,
+        CERTIFICATE_ERROR_REGEXP.test(reason) ? "webpki-invalid" : "fetch-error",
+      );
     }
   }
 
@@ -100,14 +109,23 @@ export class HttpsPolicyFetcher implements PolicyFetcher, Disposable {
   }
 }
 
-function responseProblem(response: Response, maxBytes: number): string | undefined {
+function responseProblem(
+  response: Response,
+  maxBytes: number,
+): { reason: string; problem: PolicyFetchProblem } | undefined {
   // RFC 8461 §3.3: redirects are not followed; anything but 200 is no policy.
-  if (response.status !== 200) return `HTTP status ${response.status}`;
+  if (response.status !== 200) {
+    return { reason: `HTTP status ${response.status}`, problem: "fetch-error" };
+  }
   const type = response.headers.get("content-type") ?? "";
   const mediaType = type.split(";")[0].trim().toLowerCase();
-  if (mediaType !== "text/plain") return `media type "${type}" is not text/plain`;
+  if (mediaType !== "text/plain") {
+    return { reason: `media type "${type}" is not text/plain`, problem: "invalid" };
+  }
   const length = Number(response.headers.get("content-length") ?? "0");
-  if (length > maxBytes) return `the policy is larger than ${maxBytes} bytes`;
+  if (length > maxBytes) {
+    return { reason: `the policy is larger than ${maxBytes} bytes`, problem: "invalid" };
+  }
   return undefined;
 }
 
@@ -132,8 +150,8 @@ async function readLimited(response: Response, maxBytes: number): Promise<string
   return text + decoder.decode();
 }
 
-function failed(url: string, reason: string): PolicyFetchResult {
-  return { kind: "failed", reason: `${url}: ${reason}` };
+function failed(url: string, reason: string, problem: PolicyFetchProblem): PolicyFetchResult {
+  return { kind: "failed", reason: `${url}: ${reason}`, problem };
 }
 
 function describe(error: unknown): string {

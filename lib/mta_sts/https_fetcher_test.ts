@@ -35,10 +35,12 @@ Deno.test("HttpsPolicyFetcher.fetchPolicy() refuses a certificate not valid for 
   const wrongName = await fetcher.fetchPolicy("sts.test");
   assert.equal(wrongName.kind, "failed");
   assert.match((wrongName as { reason: string }).reason, /not valid for name "mta-sts\.sts\.test"/);
+  assert.equal((wrongName as { problem?: string }).problem, "webpki-invalid");
   using untrusting = await fetcherFor(host.proxyUrl, { trust: false });
   const untrusted = await untrusting.fetchPolicy("other.test");
   assert.equal(untrusted.kind, "failed");
   assert.match((untrusted as { reason: string }).reason, /certificate/i);
+  assert.equal((untrusted as { problem?: string }).problem, "webpki-invalid");
   assert.deepEqual(host.requests, []);
 });
 
@@ -51,11 +53,15 @@ Deno.test("HttpsPolicyFetcher.fetchPolicy() accepts only 200 with text/plain, ne
   });
   using fetcher = await fetcherFor(host.proxyUrl);
   const reasons = [];
+  const problems = [];
   for (const domain of ["a.test", "b.test", "c.test", "missing.test"]) {
     const result = await fetcher.fetchPolicy(domain);
     assert.equal(result.kind, "failed", domain);
     reasons.push((result as { reason: string }).reason);
+    problems.push((result as { problem?: string }).problem);
   }
+  // RFC 8460 §4.3.2.2: what a TLS report calls each failure.
+  assert.deepEqual(problems.slice(0, 3), ["fetch-error", "invalid", "invalid"]);
   assert.match(
     reasons[0],
     /^https:\/\/mta-sts\.a\.test\/\.well-known\/mta-sts\.txt: HTTP status 301$/,
@@ -92,6 +98,7 @@ Deno.test("HttpsPolicyFetcher.fetchPolicy() gives up after timeoutMs and when th
   assert.deepEqual(slow, {
     kind: "failed",
     reason: "https://mta-sts.slow.test/.well-known/mta-sts.txt: no answer within 200 ms",
+    problem: "fetch-error",
   });
   assert.ok(performance.now() - started < 900);
   host.setDown(true);

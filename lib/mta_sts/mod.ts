@@ -19,8 +19,8 @@
  * the cache in Deno KV would close that window; the queue does not share its
  * KV handle today.
  *
- * DANE (RFC 7672) is not implemented: `Deno.resolveDns()` has no TLSA records
- * and does not report DNSSEC validation (the AD bit).
+ * DANE (RFC 7672) is not implemented: the DNS client of `lib/dns` asks no TLSA
+ * records and does not trust or ask for DNSSEC validation (the AD bit).
  *
  * @example Discover a policy and check an MX host
  * ```ts
@@ -63,6 +63,7 @@ export {
   type MtaStsPoliciesDeps,
   type MtaStsPoliciesOptions,
   type PolicyFetcher,
+  type PolicyFetchProblem,
   type PolicyFetchResult,
 } from "./policy_cache.ts";
 export { HttpsPolicyFetcher, type HttpsPolicyFetcherOptions } from "./https_fetcher.ts";

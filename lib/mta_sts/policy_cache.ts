@@ -5,10 +5,17 @@ import { selectStsRecord } from "./txt_record.ts";
 
 const logger = getLogger(["empath", "mta-sts"]);
 
+/**
+ * Why a policy fetch failed, in RFC 8460 §4.3.2.2 terms: no usable answer (unreachable, a
+ * timeout, a status other than 200), an answer that is not a valid policy, or a policy host
+ * whose certificate did not verify.
+ */
+export type PolicyFetchProblem = "fetch-error" | "invalid" | "webpki-invalid";
+
 /** What fetching a domain's policy file gave. */
 export type PolicyFetchResult =
   | { readonly kind: "policy"; readonly policy: MtaStsPolicy }
-  | { readonly kind: "failed"; readonly reason: string };
+  | { readonly kind: "failed"; readonly reason: string; readonly problem?: PolicyFetchProblem };
 
 /** The port that fetches `https://mta-sts.<domain>/.well-known/mta-sts.txt` (RFC 8461 §3.3). */
 export interface PolicyFetcher {

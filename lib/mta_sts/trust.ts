@@ -11,17 +11,23 @@ const CONFIG_PATH = "delivery.mta_sts.ca_file";
  *
  * @param path The PEM file.
  * @param source The configuration file, for error messages.
+ * @param key The configuration key the path comes from, for error messages (another
+ *   `ca_file`, such as `delivery.tls_rpt.ca_file`).
  * @returns The certificates, one PEM block each.
- * @throws {ConfigError} With a `delivery.mta_sts.ca_file` issue when the file
- *   cannot be read, holds no certificate or a certificate that does not parse.
+ * @throws {ConfigError} With an issue on `key` (by default `delivery.mta_sts.ca_file`) when
+ *   the file cannot be read, holds no certificate or a certificate that does not parse.
  *
  * @example Usage
  * ```ts ignore
  * const caCerts = await loadCaFile("/etc/empath/mta-sts-ca.pem");
  * ```
  */
-export async function loadCaFile(path: string, source?: string): Promise<string[]> {
-  const problem = (message: string) => new ConfigError([{ path: CONFIG_PATH, message }], source);
+export async function loadCaFile(
+  path: string,
+  source?: string,
+  key: string = CONFIG_PATH,
+): Promise<string[]> {
+  const problem = (message: string) => new ConfigError([{ path: key, message }], source);
   let text: string;
   try {
     text = await Deno.readTextFile(path);

@@ -26,6 +26,9 @@ export const DELIVERY_LATENCY_BUCKETS = [
 /** Bucket bounds of the rate-limit delay histogram, in seconds. */
 const RATE_DELAY_BUCKETS = [0.1, 0.5, 1, 2, 5, 10, 30, 60, 300];
 
+/** The `action` labels of the bounce counter, started at 0. */
+const BOUNCE_ACTIONS = ["failed", "delayed"] as const;
+
 /** Which `MailEvent` types are per-recipient results, and their `result` label. */
 const RESULTS: Partial<Record<MailEvent["type"], string>> = {
   delivered: "delivered",
@@ -57,7 +60,8 @@ export class DeliveryInstruments implements DeliveryMetrics {
       description: "Delivery attempts of messages that were attempted before, by domain",
     });
     this.#bounces = meter.createCounter("empath_delivery_bounces_total", {
-      description: "Bounces (delivery status notifications) queued to senders",
+      description: "Bounces (delivery status notifications) queued to senders, by action " +
+        "(failed, or delayed for delay warnings)",
     });
     this.#rateLimited = meter.createCounter("empath_delivery_rate_limited_total", {
       description: "Deliveries postponed by a domain's rate limit, by domain",
@@ -70,7 +74,7 @@ export class DeliveryInstruments implements DeliveryMetrics {
       description: "Deliveries that fell short of the domain's MTA-STS policy, by domain, " +
         "mode (enforce: deferred; testing: delivered anyway) and failure",
     });
-    this.#bounces.add(0);
+    for (const action of BOUNCE_ACTIONS) this.#bounces.add(0, { action });
   }
 
   /**
@@ -99,8 +103,8 @@ export class DeliveryInstruments implements DeliveryMetrics {
     this.#rateDelay.record(Math.max(0, delayMs) / 1000);
   }
 
-  bounceQueued(): void {
-    this.#bounces.add(1);
+  bounceQueued(action: "failed" | "delayed" = "failed"): void {
+    this.#bounces.add(1, { action });
   }
 
   mtaStsFailure(domain: string, mode: string, failure: string): void {

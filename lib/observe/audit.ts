@@ -69,8 +69,10 @@ export interface BounceGenerated {
   readonly bounce_id?: string;
   /** The sender the bounce goes to. */
   readonly sender?: string;
-  /** The failed recipients it reports. */
+  /** The failed (or delayed) recipients it reports. */
   readonly recipients?: readonly string[];
+  /** What it reports: `failed` (a bounce) or `delayed` (a delay warning). */
+  readonly action?: "failed" | "delayed";
 }
 
 /** An operator deleted, held or released a message. */
@@ -175,33 +177,13 @@ export function auditEventOf(event: MailEvent): AuditEvent {
   const { id } = event;
   switch (event.type) {
     case "received":
-      return {
-        event: "MessageReceived",
-        id,
-        sender: event.sender === undefined || event.sender === "" ? "<>" : event.sender,
-        recipients: event.recipients ?? [],
-        size: event.size,
-        client_ip: event.clientIp,
-        helo: event.helo,
-        tls: event.tls,
-        auth_user: event.authUser,
-        listener: event.listener,
-      };
+      return messageReceived(event);
     case "attempt":
       return { event: "DeliveryAttempt", id, domain: event.domain, attempt: event.attempt };
     case "delivered":
     case "deferred":
     case "bounced":
-      return {
-        event: event.type === "delivered" ? "DeliverySuccess" : "DeliveryFailure",
-        id,
-        recipient: event.recipient,
-        server: event.server,
-        reply: event.detail,
-        permanent: event.type === "delivered" ? undefined : event.type === "bounced",
-        duration_ms: event.durationMs,
-        attempt: event.attempt,
-      };
+      return deliveryResult(event);
     case "dsn":
       return {
         event: "BounceGenerated",
@@ -209,6 +191,7 @@ export function auditEventOf(event: MailEvent): AuditEvent {
         bounce_id: event.bounceId,
         sender: event.sender,
         recipients: event.recipients,
+        action: event.detail === "delayed" ? "delayed" : "failed",
       };
     case "held":
       return { event: "MessageHeld", id };
@@ -221,6 +204,36 @@ export function auditEventOf(event: MailEvent): AuditEvent {
       throw new TypeError(`Unknown mail event type "${unknown}"`);
     }
   }
+}
+
+/** The audit event for a `received` mail event; the null sender is `"<>"`. */
+function messageReceived(event: MailEvent): MessageReceived {
+  return {
+    event: "MessageReceived",
+    id: event.id,
+    sender: event.sender === undefined || event.sender === "" ? "<>" : event.sender,
+    recipients: event.recipients ?? [],
+    size: event.size,
+    client_ip: event.clientIp,
+    helo: event.helo,
+    tls: event.tls,
+    auth_user: event.authUser,
+    listener: event.listener,
+  };
+}
+
+/** The audit event for a `delivered`, `deferred` or `bounced` mail event. */
+function deliveryResult(event: MailEvent): DeliveryResult {
+  return {
+    event: event.type === "delivered" ? "DeliverySuccess" : "DeliveryFailure",
+    id: event.id,
+    recipient: event.recipient,
+    server: event.server,
+    reply: event.detail,
+    permanent: event.type === "delivered" ? undefined : event.type === "bounced",
+    duration_ms: event.durationMs,
+    attempt: event.attempt,
+  };
 }
 
 /** Options of {@linkcode auditSink}. */

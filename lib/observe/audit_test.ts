@@ -81,6 +81,16 @@ Deno.test("AuditLog.follow() writes one JSON line per mail event", async () => {
       bounceId: "01HZX0000000000000000000AC",
       sender: "alice@sender.test",
       recipients: ["d@x.test"],
+      detail: "failed",
+    });
+    events.publish({
+      type: "dsn",
+      id,
+      at,
+      bounceId: "01HZX0000000000000000000AD",
+      sender: "alice@sender.test",
+      recipients: ["c@x.test"],
+      detail: "delayed",
     });
     events.publish({ type: "held", id, at });
     events.publish({ type: "released", id, at });
@@ -93,6 +103,7 @@ Deno.test("AuditLog.follow() writes one JSON line per mail event", async () => {
       "DeliverySuccess",
       "DeliveryFailure",
       "DeliveryFailure",
+      "BounceGenerated",
       "BounceGenerated",
       "MessageHeld",
       "MessageReleased",
@@ -118,6 +129,7 @@ Deno.test("AuditLog.follow() writes one JSON line per mail event", async () => {
     assert.equal(lines[2].permanent, undefined);
     assert.equal(lines[3].permanent, false);
     assert.equal(lines[3].reply, "451 Later");
+    assert.deepEqual([lines[5].action, lines[6].action], ["failed", "delayed"]);
     assert.equal(lines[4].permanent, true);
     assert.equal(lines[5].bounce_id, "01HZX0000000000000000000AC");
   });

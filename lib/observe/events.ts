@@ -27,11 +27,14 @@ export interface MailEvent {
   readonly domain?: string;
   /** The recipient, for per-recipient events. */
   readonly recipient?: string;
-  /** The reply or reason, for attempts. */
+  /**
+   * The reply or reason, for attempts; `dsn`: what the notification reports, `failed` (a
+   * bounce) or `delayed` (a delay warning: the recipients are still being retried).
+   */
   readonly detail?: string;
   /** `received`: the reverse path (`""` for the null sender); `dsn`: the notified sender. */
   readonly sender?: string;
-  /** `received`: every recipient; `dsn`: the failed recipients it reports. */
+  /** `received`: every recipient; `dsn`: the failed (or delayed) recipients it reports. */
   readonly recipients?: readonly string[];
   /** `received`: the message size in bytes, as the client sent it. */
   readonly size?: number;

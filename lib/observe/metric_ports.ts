@@ -36,14 +36,28 @@ export interface DeliveryMetrics {
   recipientDelivered(receivedAt: number, deliveredAt: number): void;
   /** The rate limit of `domain` postponed its recipients by `delayMs`. */
   rateLimited(domain: string, delayMs: number): void;
-  /** A bounce (RFC 3464 delivery status notification) was queued. */
-  bounceQueued(): void;
+  /**
+   * A bounce (RFC 3464 delivery status notification) was queued: one for recipients that
+   * `failed` (the default), or a `delayed` warning (`[queue] delay_warning`).
+   */
+  bounceQueued(action?: "failed" | "delayed"): void;
   /**
    * A delivery to `domain` fell short of its MTA-STS policy (RFC 8461): `mode` is `"enforce"`
    * (the recipients were deferred) or `"testing"` (delivered anyway); `failure` is one of a fixed
    * few (`"mx-mismatch"`, `"starttls"`, `"certificate"`).
    */
   mtaStsFailure(domain: string, mode: string, failure: string): void;
+}
+
+/** What SMTP TLS Reporting (RFC 8460) reports. */
+export interface TlsRptMetrics {
+  /**
+   * An outbound TLS session was recorded for the reports: `result` is `"success"` or an RFC 8460
+   * result type (`"starttls-not-supported"`, `"certificate-host-mismatch"`, …).
+   */
+  sessionRecorded(result: string): void;
+  /** A report was submitted to one destination (`transport` `"mailto"` or `"https"`), or failed. */
+  reportSubmitted(transport: string, ok: boolean): void;
 }
 
 /** What the control API reports. */

@@ -11,6 +11,7 @@ import { PrometheusRegistry } from "./_prometheus.ts";
 import { observeRuntime } from "./_runtime_instruments.ts";
 import { observeServices } from "./_service_gauges.ts";
 import { SmtpInstruments } from "./_smtp_instruments.ts";
+import { TlsRptInstruments } from "./_tls_rpt_instruments.ts";
 import { DEFAULT_MAX_DOMAINS, DomainLabels } from "./domain_labels.ts";
 import type { MailEvents } from "./events.ts";
 import { getLogger } from "./logging.ts";
@@ -19,6 +20,7 @@ import type {
   DeliveryMetrics,
   MetricSources,
   SmtpMetrics,
+  TlsRptMetrics,
 } from "./metric_ports.ts";
 
 const logger = getLogger(["empath", "observe"]);
@@ -46,7 +48,7 @@ export interface MetricsOptions {
 }
 
 /**
- * Every Empath metric. The areas report through its ports (`smtp`,
+ * Every Empath metric. The areas report through its ports (`smtp`, `tlsRpt`,
  * `delivery`, {@linkcode spoolCommitted}, {@linkcode authFailed}); delivery
  * results come from the `MailEvents` bus ({@linkcode watch}); gauges of the
  * queue, connection pool, breakers and DNS cache are read at scrape time
@@ -66,6 +68,8 @@ export interface MetricsOptions {
 export class EmpathMetrics implements ControlAuthMetrics, AsyncDisposable {
   /** The SMTP server's port. */
   readonly smtp: SmtpMetrics;
+  /** SMTP TLS Reporting's port. */
+  readonly tlsRpt: TlsRptMetrics;
   readonly #delivery: DeliveryInstruments;
   readonly #registry = new PrometheusRegistry();
   readonly #spoolCommit: Histogram;
@@ -88,6 +92,7 @@ export class EmpathMetrics implements ControlAuthMetrics, AsyncDisposable {
     };
     this.smtp = new SmtpInstruments(meter, options.listeners ?? []);
     this.#delivery = new DeliveryInstruments(meter, domains);
+    this.tlsRpt = new TlsRptInstruments(meter);
     this.#spoolCommit = meter.createHistogram("empath_queue_spool_commit_duration_seconds", {
       description: "Time from the end of a message to its envelope commit (the 250 reply)",
       advice: { explicitBucketBoundaries: COMMIT_BUCKETS },

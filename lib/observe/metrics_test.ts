@@ -120,6 +120,16 @@ Deno.test("EmpathMetrics caps the domain label of retries and rate limits too", 
   assert.equal(sampleValue(text, "empath_delivery_bounces_total"), 1);
 });
 
+Deno.test("EmpathMetrics counts bounces by action: failed by default, delayed for delay warnings", async () => {
+  await using subject = metrics();
+  subject.delivery.bounceQueued();
+  subject.delivery.bounceQueued("failed");
+  subject.delivery.bounceQueued("delayed");
+  const text = await subject.scrape();
+  assert.equal(sampleValue(text, "empath_delivery_bounces_total", { action: "failed" }), 2);
+  assert.equal(sampleValue(text, "empath_delivery_bounces_total", { action: "delayed" }), 1);
+});
+
 Deno.test("EmpathMetrics counts MTA-STS failures by domain, mode and failure", async () => {
   await using subject = metrics({ maxDomains: 1 });
   subject.delivery.mtaStsFailure("a.example", "enforce", "certificate");
@@ -246,6 +256,7 @@ Deno.test("EmpathMetrics starts fixed series at 0, so rate() works before any tr
   assert.equal(sampleValue(text, "empath_smtp_replies_total", { class: "5xx" }), 0);
   assert.equal(sampleValue(text, "empath_control_auth_failures_total"), 0);
   assert.equal(sampleValue(text, "empath_delivery_bounces_total"), 0);
+  assert.equal(sampleValue(text, "empath_delivery_bounces_total", { action: "delayed" }), 0);
 });
 
 Deno.test("EmpathMetrics keeps 1,000 recipient domains to max_domains labels plus other, every count kept", async () => {

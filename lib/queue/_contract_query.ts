@@ -210,6 +210,17 @@ export const QUERY_CASES: Record<string, Case> = {
     assert.equal(await queue.update({ ...second, id: "01JDG7ZQ1M6V4P3X8R2N5K7W9A" }), false);
   },
 
+  "a new record has no delayWarnedAt, and update() keeps one once set": async (queue) => {
+    const id = await spoolMessage(queue, patternBytes(62, 10));
+    const fresh = (await queue.get(id))!;
+    assert.equal("delayWarnedAt" in fresh, false, "records start (and old ones load) without it");
+    assert.ok(await queue.update({ ...fresh, delayWarnedAt: 1234 }));
+    const warned = (await queue.get(id))!;
+    assert.equal(warned.delayWarnedAt, 1234);
+    assert.ok(await queue.update({ ...warned, attempts: 2 }));
+    assert.equal((await queue.get(id))?.delayWarnedAt, 1234);
+  },
+
   "update() rejects a record over the size limit with SpoolError": async (queue) => {
     const id = await spoolMessage(queue, patternBytes(61, 10));
     const message = (await queue.get(id))!;

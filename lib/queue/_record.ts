@@ -25,6 +25,8 @@ const NON_ASCII_REGEXP = /[^\x00-\x7f]/;
 
 /** Room reserved per recipient at commit time for a later `lastReply` and `nextAttemptAt`. */
 const REPLY_RESERVE_BYTES = measureReplyReserve();
+/** Room reserved per record at commit time for a later `delayWarnedAt`. */
+const WARNING_RESERVE_BYTES = recordBytes({ delayWarnedAt: 2 ** 47 + 0.5 }) - recordBytes({}) + 8;
 
 /** Inputs of {@linkcode buildQueuedMessage}. */
 export interface RecordInit {
@@ -66,7 +68,7 @@ export function buildQueuedMessage(init: RecordInit): QueuedMessage {
   if (message.recipients.length === 0) {
     throw new SpoolError(`Cannot commit message "${init.id}": no recipients`);
   }
-  const reserve = message.recipients.length * REPLY_RESERVE_BYTES;
+  const reserve = message.recipients.length * REPLY_RESERVE_BYTES + WARNING_RESERVE_BYTES;
   const worstCase = serializedSizeBound(message, MAX_RECORD_BYTES - reserve) + reserve;
   if (worstCase > MAX_RECORD_BYTES) {
     throw new SpoolError(

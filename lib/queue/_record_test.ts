@@ -61,7 +61,7 @@ Deno.test("serializedSizeBound() is never below the V8 serialized size", () => {
   );
 });
 
-Deno.test("buildQueuedMessage() leaves room for a stored reply per recipient", async () => {
+Deno.test("buildQueuedMessage() leaves room for a stored reply per recipient and a delay warning", async () => {
   using kv = await Deno.openKv(":memory:");
   // Every other field of the envelope is at its maximum size here.
   for (const [length, expected] of [[30, 150], [254, 95]]) {
@@ -76,6 +76,7 @@ Deno.test("buildQueuedMessage() leaves room for a stored reply per recipient", a
       lastReply: { code: 451, enhanced: "4.7.100", text: "\u0100".repeat(5000), at: 0.5 },
       nextAttemptAt: 0.5,
     }));
+    message.delayWarnedAt = 2 ** 47 + 0.5;
     const updated = prepareUpdate(message);
     assert.ok(recordBytes(updated) <= MAX_RECORD_BYTES);
     await kv.set(["msg", length], updated);

@@ -16,6 +16,7 @@ import { KvSpoolSink } from "./_kv_spool_sink.ts";
 import { deleteKvMessage, removeKvOrphans, updateKvMessage } from "./_kv_writes.ts";
 import { OpenSpools } from "./_open_spools.ts";
 import { toSpoolError } from "./spool_error.ts";
+import { kvTlsReportBackend, tlsReportStore } from "./_tls_report_store.ts";
 import type {
   ListFilter,
   ListPage,
@@ -30,6 +31,7 @@ import type {
   SpoolWriter,
   TaskInit,
 } from "./types.ts";
+import type { TlsReportStore } from "./tls_report_types.ts";
 
 type StorePhase = { kind: "open" } | { kind: "closing"; done: Promise<void> };
 
@@ -80,12 +82,14 @@ class KvQueueStore implements QueueStore {
   readonly #deps: QueueDeps;
   readonly #spools: OpenSpools;
   #phase: StorePhase = { kind: "open" };
+  readonly tlsReports: TlsReportStore;
 
   constructor(kv: Deno.Kv, deps: QueueDeps, options: QueueOptions) {
     this.#kv = kv;
     this.#committer = new GroupCommitter(kv);
     this.#deps = deps;
     this.#spools = new OpenSpools(deps, options);
+    this.tlsReports = tlsReportStore(kvTlsReportBackend(kv, this.#committer));
   }
 
   createSpool(): SpoolWriter {

@@ -6,6 +6,8 @@ import { OpenSpools } from "./_open_spools.ts";
 import { buildTasks, compareTasks, retriedTask } from "./_task.ts";
 import type { SpoolSink } from "./_spool_writer.ts";
 import { SpoolError } from "./spool_error.ts";
+import { memoryTlsReportBackend, tlsReportStore } from "./_tls_report_store.ts";
+import type { TlsReportStore } from "./tls_report_types.ts";
 import type {
   ListFilter,
   ListPage,
@@ -67,6 +69,7 @@ class MemoryQueueStore implements QueueStore {
   };
   readonly #deps: QueueDeps;
   readonly #spools: OpenSpools;
+  readonly tlsReports: TlsReportStore = tlsReportStore(memoryTlsReportBackend());
 
   constructor(deps: QueueDeps, options: QueueOptions) {
     this.#deps = deps;

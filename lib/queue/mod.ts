@@ -18,6 +18,10 @@
  *   hooks), written with the envelope (`EnvelopeInit.tasks`) or on its own (`addTasks()`),
  *   listed by `dueTasks()` and removed or rescheduled by `settleTask()`.
  *
+ * - `["tlsrpt", start, end, domain, policy, …]`, `["tlsrpt_from", …]`, `["tlsrpt_pending", id]` →
+ *   SMTP TLS Reporting counts and pending submissions, behind `QueueStore.tlsReports`
+ *   ({@linkcode TlsReportStore}).
+ *
  * Leases are revision-checked `update()`s of the record that also move its due entry.
  *
  * Concurrent commits share atomic commits (group commit): while one commit is
@@ -55,6 +59,7 @@
  */
 
 export * from "./types.ts";
+export * from "./tls_report_types.ts";
 export { SpoolError } from "./spool_error.ts";
 export {
   clampPriority,

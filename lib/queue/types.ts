@@ -6,6 +6,7 @@
  */
 
 import type { RandomBytes } from "./message_id.ts";
+import type { TlsReportStore } from "./tls_report_types.ts";
 
 /** Source of the current time in milliseconds since the Unix epoch. */
 export interface Clock {
@@ -147,6 +148,11 @@ export interface QueuedMessage {
   mailParams?: MailParams;
   /** Values policy hooks attached while the message was received; read by delivery hooks. */
   hookContext?: HookContextData;
+  /**
+   * When the sender was sent the "delayed" DSN (`[queue] delay_warning`), in milliseconds;
+   * absent until then (and in records written before the field existed). Set at most once.
+   */
+  delayWarnedAt?: number;
   /** Lifecycle state. */
   state: MessageState;
   /** Record schema version. */
@@ -330,6 +336,8 @@ export interface QueueStore extends AsyncDisposable {
   settleTask(task: QueueTask, retryAt?: number): Promise<void>;
   /** Write-path counters. */
   metrics(): QueueMetrics;
+  /** SMTP TLS Reporting (RFC 8460) counts and pending submissions, in the same database. */
+  readonly tlsReports: TlsReportStore;
   /** Waits for pending commits, then closes the store. Idempotent. */
   close(): Promise<void>;
 }

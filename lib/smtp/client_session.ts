@@ -5,8 +5,8 @@
  */
 import type { Reply } from "./reply.ts";
 import { ReplyParser } from "./reply_parser.ts";
-import { NO_CAPABILITIES, parseCapabilities } from "./client_capabilities.ts";
-import { authTransition, setupStep } from "./client_setup.ts";
+import { NO_CAPABILITIES } from "./client_capabilities.ts";
+import { helloStep, type SetupPhase, type SetupReplyStep, setupReplyStep } from "./client_setup.ts";
 import {
   assertSafeRequest,
   encodeCommands,
@@ -16,7 +16,6 @@ import {
 import { ClientTransaction, isPositive } from "./client_transaction.ts";
 import { type TransactionPhase, transactionStep } from "./client_transaction_step.ts";
 import {
-  type AuthStep,
   type ClientPhase,
   describeReply,
   type Phase,
@@ -179,7 +178,7 @@ export class ClientSession {
     this.#expectPhase("handshake", "tlsEstablished");
     this.#tls = info;
     this.#caps = NO_CAPABILITIES;
-    this.#sayHello(this.#options.lmtp ? "LHLO" : "EHLO");
+    this.#applySetup(helloStep(this.#options));
   }
 
   /**
@@ -231,13 +230,10 @@ export class ClientSession {
     if (reply.code === 421 && phase.name !== "quit") return this.#serviceClosing(reply);
     switch (phase.name) {
       case "greeting":
-        return this.#onGreeting(reply);
       case "hello":
-        return this.#onHello(reply, phase.verb);
       case "starttls":
-        return this.#onStartTls(reply);
       case "auth":
-        return this.#onAuth(reply, phase.step);
+        return this.#onSetup(reply, phase);
       case "mail":
       case "rcpt":
       case "data":
@@ -275,62 +271,18 @@ export class ClientSession {
     });
   }
 
-  #onGreeting(reply: Reply): void {
-    if (reply.code === 220) return this.#sayHello(this.#options.lmtp ? "LHLO" : "EHLO");
-    if (reply.code >= 400) {
-      return this.#fail("try-next-host", `Greeting refused: ${describeReply(reply)}`, { reply });
-    }
-    this.#fail("protocol-error", `Unexpected greeting: ${describeReply(reply)}`, { reply });
+  #onSetup(reply: Reply, phase: SetupPhase): void {
+    const state = { tls: this.#tls !== undefined, tlsRefused: this.#tlsRefused, caps: this.#caps };
+    this.#applySetup(setupReplyStep(reply, phase, { ...state, options: this.#options }));
   }
 
-  #sayHello(verb: "EHLO" | "LHLO" | "HELO"): void {
-    this.#send(`${verb} ${this.#options.heloName}`);
-    this.#phase = { name: "hello", verb };
-  }
-
-  #onHello(reply: Reply, verb: "EHLO" | "LHLO" | "HELO"): void {
-    if (isPositive(reply)) {
-      this.#caps = verb === "HELO" ? NO_CAPABILITIES : parseCapabilities(reply);
-      return this.#afterHello();
-    }
-    // RFC 5321 §3.2: a server that does not know EHLO answers 5xx; fall back to HELO.
-    if (verb === "EHLO" && reply.code >= 500) return this.#sayHello("HELO");
-    this.#fail("try-next-host", `${verb} refused: ${describeReply(reply)}`, { reply });
-  }
-
-  #afterHello(): void {
-    const step = setupStep({
-      policy: this.#options.tls ?? "opportunistic",
-      tls: this.#tls !== undefined,
-      tlsRefused: this.#tlsRefused,
-      caps: this.#caps,
-      auth: this.#options.auth,
-    });
-    if (step.kind === "fail") return this.#fail(step.failure, step.reason);
-    if (step.kind === "send") this.#send(step.line);
+  #applySetup(step: SetupReplyStep): void {
+    if (step.caps !== undefined) this.#caps = step.caps;
+    if (step.tlsRefused) this.#tlsRefused = true;
+    if (step.discardBuffered) this.#parser = new ReplyParser();
+    if (step.send !== undefined) this.#send(step.send);
+    if (step.kind === "fail") return this.#fail(step.failure, step.reason, { reply: step.reply });
     this.#phase = step.phase;
-  }
-
-  #onStartTls(reply: Reply): void {
-    if (reply.code === 220) {
-      // RFC 3207 §4.2 (CVE-2011-0411): drop anything received before TLS.
-      this.#parser = new ReplyParser();
-      this.#phase = { name: "handshake" };
-      return;
-    }
-    if (this.#options.tls === "required") {
-      return this.#fail("tls-unavailable", `STARTTLS refused: ${describeReply(reply)}`, { reply });
-    }
-    this.#tlsRefused = true;
-    this.#afterHello();
-  }
-
-  #onAuth(reply: Reply, step: AuthStep): void {
-    const next = authTransition(reply, step, this.#options.auth!);
-    if (next.send !== undefined) this.#send(next.send);
-    if (next.outcome === "authenticated") this.#phase = { name: "idle" };
-    else if (next.outcome === "continue") this.#phase = { name: "auth", step: next.step };
-    else this.#fail("try-next-host", `Authentication failed: ${describeReply(reply)}`, { reply });
   }
 
   #onTransaction(reply: Reply, phase: TransactionPhase): void {

@@ -1,14 +1,18 @@
 /**
- * The session setup after EHLO as pure decisions: STARTTLS per policy, then
- * AUTH (RFC 4954) over TLS only.
+ * The session setup as pure decisions: the replies to the greeting, EHLO/HELO/LHLO, STARTTLS and
+ * AUTH, and what follows a successful EHLO: STARTTLS per policy, then AUTH (RFC 4954) over TLS
+ * only.
  *
  * @module
  */
 import type { Reply } from "./reply.ts";
 import { authCommand, base64 } from "./client_commands.ts";
-import type { AuthStep, Phase } from "./client_phase.ts";
+import { NO_CAPABILITIES, parseCapabilities } from "./client_capabilities.ts";
+import { isPositive } from "./client_transaction.ts";
+import { type AuthStep, describeReply, type Phase } from "./client_phase.ts";
 import type {
   ClientCredentials,
+  ClientSessionOptions,
   ServerCapabilities,
   SessionFailureKind,
   TlsPolicy,
@@ -117,4 +121,156 @@ export function authTransition(
   }
   // RFC 4954 §4: "*" cancels an exchange the client cannot continue.
   return reply.code === 334 ? { outcome: "failed", send: "*" } : { outcome: "failed" };
+}
+
+/** The verbs that open an SMTP or LMTP session. */
+export type HelloVerb = "EHLO" | "LHLO" | "HELO";
+
+/** The phases of the session setup that wait for a reply. */
+export type SetupPhase = Extract<Phase, { name: "greeting" | "hello" | "starttls" | "auth" }>;
+
+/** What the session knows when a setup reply arrives. */
+export interface SetupState {
+  /** The session's options: HELO name, TLS policy, LMTP mode and credentials. */
+  readonly options: ClientSessionOptions;
+  /** Whether TLS is already active. */
+  readonly tls: boolean;
+  /** Whether the server refused STARTTLS earlier. */
+  readonly tlsRefused: boolean;
+  /** The server's extensions as known so far. */
+  readonly caps: ServerCapabilities;
+}
+
+/** Changes to the session that come with a setup reply, applied in this order. */
+interface SetupEffects {
+  /** The server's extensions, when an EHLO/HELO/LHLO reply was accepted. */
+  readonly caps?: ServerCapabilities;
+  /** The server refused STARTTLS: opportunistic TLS goes on in plaintext. */
+  readonly tlsRefused?: true;
+  /** RFC 3207 §4.2 (CVE-2011-0411): drop anything received before TLS. */
+  readonly discardBuffered?: true;
+  /** A command line to write (on its own) before going on or failing. */
+  readonly send?: string;
+}
+
+/** What a setup reply leads to: the next phase, or a failure that ends the session with QUIT. */
+export type SetupReplyStep =
+  | SetupEffects & { readonly kind: "continue"; readonly phase: Phase }
+  | SetupEffects & {
+    readonly kind: "fail";
+    readonly failure: SessionFailureKind;
+    readonly reason: string;
+    readonly reply?: Reply;
+  };
+
+/**
+ * Says hello: EHLO (LHLO for LMTP) unless `verb` says otherwise.
+ *
+ * @param options The HELO name and LMTP mode.
+ * @param verb The verb. @default {"EHLO" or "LHLO"}
+ * @returns The step that sends it and waits for the reply.
+ *
+ * @example
+ * ```ts
+ * import { helloStep } from "./client_setup.ts";
+ * helloStep({ heloName: "client.example" }).send; // "EHLO client.example"
+ * ```
+ */
+export function helloStep(
+  options: Pick<ClientSessionOptions, "heloName" | "lmtp">,
+  verb: HelloVerb = options.lmtp ? "LHLO" : "EHLO",
+): SetupReplyStep {
+  return { kind: "continue", send: `${verb} ${options.heloName}`, phase: { name: "hello", verb } };
+}
+
+/**
+ * Decides what a reply to the greeting, EHLO/HELO/LHLO, STARTTLS or AUTH leads to. A 421 is not
+ * its concern: the session handles it in every phase.
+ *
+ * @param reply The server's reply.
+ * @param phase The setup phase that waited for it.
+ * @param state The options and what the session knows.
+ * @returns The effects and the next phase, or the failure.
+ *
+ * @example
+ * ```ts
+ * import { setupReplyStep } from "./client_setup.ts";
+ * import { NO_CAPABILITIES } from "./client_capabilities.ts";
+ * const state = { options: { heloName: "c.example" }, tls: false, tlsRefused: false, caps: NO_CAPABILITIES };
+ * setupReplyStep({ code: 220, lines: ["mx.example ESMTP"] }, { name: "greeting" }, state).send; // "EHLO c.example"
+ * ```
+ */
+export function setupReplyStep(reply: Reply, phase: SetupPhase, state: SetupState): SetupReplyStep {
+  switch (phase.name) {
+    case "greeting":
+      return afterGreeting(reply, state);
+    case "hello":
+      return afterHelloReply(reply, phase.verb, state);
+    case "starttls":
+      return afterStartTls(reply, state);
+    case "auth":
+      return afterAuth(reply, phase.step, state.options.auth!);
+  }
+}
+
+function afterGreeting(reply: Reply, state: SetupState): SetupReplyStep {
+  if (reply.code === 220) return helloStep(state.options);
+  if (reply.code >= 400) {
+    return failure("try-next-host", `Greeting refused: ${describeReply(reply)}`, reply);
+  }
+  return failure("protocol-error", `Unexpected greeting: ${describeReply(reply)}`, reply);
+}
+
+function afterHelloReply(reply: Reply, verb: HelloVerb, state: SetupState): SetupReplyStep {
+  if (isPositive(reply)) {
+    const caps = verb === "HELO" ? NO_CAPABILITIES : parseCapabilities(reply);
+    return { ...afterHello({ ...state, caps }), caps };
+  }
+  // RFC 5321 §3.2: a server that does not know EHLO answers 5xx; fall back to HELO.
+  if (verb === "EHLO" && reply.code >= 500) return helloStep(state.options, "HELO");
+  return failure("try-next-host", `${verb} refused: ${describeReply(reply)}`, reply);
+}
+
+function afterStartTls(reply: Reply, state: SetupState): SetupReplyStep {
+  if (reply.code === 220) {
+    return { kind: "continue", discardBuffered: true, phase: { name: "handshake" } };
+  }
+  if (state.options.tls === "required") {
+    return failure("tls-unavailable", `STARTTLS refused: ${describeReply(reply)}`, reply);
+  }
+  return { ...afterHello({ ...state, tlsRefused: true }), tlsRefused: true };
+}
+
+function afterAuth(reply: Reply, step: AuthStep, credentials: ClientCredentials): SetupReplyStep {
+  const next = authTransition(reply, step, credentials);
+  const send = next.send === undefined ? {} : { send: next.send };
+  if (next.outcome === "authenticated") {
+    return { kind: "continue", ...send, phase: { name: "idle" } };
+  }
+  if (next.outcome === "continue") {
+    return { kind: "continue", ...send, phase: { name: "auth", step: next.step } };
+  }
+  return {
+    ...failure("try-next-host", `Authentication failed: ${describeReply(reply)}`, reply),
+    ...send,
+  };
+}
+
+/** The step after a successful EHLO/HELO/LHLO, or after opportunistic STARTTLS was refused. */
+function afterHello(state: SetupState): SetupReplyStep {
+  const step = setupStep({
+    policy: state.options.tls ?? "opportunistic",
+    tls: state.tls,
+    tlsRefused: state.tlsRefused,
+    caps: state.caps,
+    auth: state.options.auth,
+  });
+  if (step.kind === "fail") return { kind: "fail", failure: step.failure, reason: step.reason };
+  return step.kind === "send"
+    ? { kind: "continue", send: step.line, phase: step.phase }
+    : { kind: "continue", phase: step.phase };
+}
+
+function failure(kind: SessionFailureKind, reason: string, reply: Reply): SetupReplyStep {
+  return { kind: "fail", failure: kind, reason, reply };
 }

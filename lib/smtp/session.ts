@@ -31,6 +31,7 @@ import {
   resolveOptions,
   type SessionLimits,
 } from "./_session_events.ts";
+import { SessionBudget } from "./_session_budget.ts";
 import { SessionInput } from "./_session_input.ts";
 import {
   addBdatChunk,
@@ -75,7 +76,7 @@ export class ServerSession {
   readonly #limits: SessionLimits;
   readonly #input: SessionInput;
   readonly #outbox: SessionEvent[] = [];
-  readonly #counters = { errors: 0, commands: 0 };
+  readonly #budget: SessionBudget;
   #state: SessionState;
   #phase: Phase = COMMAND;
   #pending: Decision | undefined;
@@ -89,6 +90,7 @@ export class ServerSession {
     this.#limits = resolveOptions(options);
     this.#state = initialState(options.tls ?? false);
     this.#input = new SessionInput(this.#limits.maxCommandLength);
+    this.#budget = new SessionBudget(this.#limits);
   }
 
   /** What the session is doing now. */
@@ -185,8 +187,7 @@ export class ServerSession {
     const decision = this.#pending;
     if (decision === undefined) throw new TypeError("Cannot respond: no decision is pending");
     this.#pending = undefined;
-    // A failed AUTH counts as an error like a bad command: password guessing ends in a 421.
-    if (decision.kind === "auth" && reply.code >= 400 && reply.code !== 421 && this.#tooMany()) {
+    if (decision.kind === "auth" && this.#budget.authAnswered(reply.code)) {
       this.#close();
       return this.#format(tooManyErrors(this.#limits.hostname));
     }
@@ -255,8 +256,7 @@ export class ServerSession {
   }
 
   #onCommandLine(line: LineResult): SessionEvent | undefined {
-    this.#counters.commands++;
-    if (this.#counters.commands > this.#limits.maxCommands) {
+    if (this.#budget.command()) {
       return this.#send(tooManyCommands(this.#limits.hostname), true);
     }
     // RFC 6531 §3.5: UTF-8 in RCPT only after MAIL … SMTPUTF8. Without a
@@ -350,13 +350,8 @@ export class ServerSession {
 
   /** A session-made error reply: counted, and the last one allowed becomes 421. */
   #refuse(reply: Reply): SessionEvent {
-    if (this.#tooMany()) return this.#send(tooManyErrors(this.#limits.hostname), true);
+    if (this.#budget.error()) return this.#send(tooManyErrors(this.#limits.hostname), true);
     return this.#send(reply);
-  }
-
-  /** Counts an error; true once it is the last one allowed. */
-  #tooMany(): boolean {
-    return ++this.#counters.errors >= this.#limits.maxErrors;
   }
 
   #send(reply: Reply, close = false): SessionEvent {

@@ -33,6 +33,8 @@ Deno.test("the compile task grants scoped permissions, never -A", async () => {
   for (const path of flagValues(flags, "--allow-write")) {
     assert.ok(readable.includes(path), `${path} is readable as well as writable`);
   }
+  // Without [dns] name_server the DNS client reads the system's name servers on every query.
+  assert.ok(readable.includes("/etc/resolv.conf"), "/etc/resolv.conf is readable");
   assert.deepEqual(flagValues(flags, "--allow-sys"), ["hostname", "statfs"]);
 });
 

@@ -137,6 +137,7 @@ Deno.test({
     const bounce = find({ event: "BounceGenerated", id: first });
     assert.equal(bounce.sender, "[REDACTED]@localhost");
     assert.deepEqual(bounce.recipients, ["[REDACTED]@reject.test"]);
+    assert.equal(bounce.action, "failed");
     find({ event: "MessageReceived", id: second, sender: "[REDACTED]@localhost" });
     const deferred = find({ event: "DeliveryFailure", id: second, permanent: false });
     assert.equal(deferred.recipient, "[REDACTED]@later.test");
