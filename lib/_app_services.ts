@@ -81,6 +81,7 @@ export function listenerOptions(
         starttls: listen.starttls && services.tlsContext !== undefined,
         tls: false,
         auth: listen.auth,
+        dsn: listen.dsn,
       },
       timeouts: { ...limits.timeouts, tls: limits.timeouts.tlsHandshake },
       priority: config.priority,

@@ -69,8 +69,14 @@ Deno.test("checkPortsFree() reports a port in use and two addresses on one port"
   using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const config = defaultConfig();
   config.listen = [
-    { address: `127.0.0.1:${taken.addr.port}`, name: "smtp", starttls: false, auth: "disabled" },
-    { address: "127.0.0.1:0", name: "any", starttls: false, auth: "disabled" },
+    {
+      address: `127.0.0.1:${taken.addr.port}`,
+      name: "smtp",
+      starttls: false,
+      auth: "disabled",
+      dsn: true,
+    },
+    { address: "127.0.0.1:0", name: "any", starttls: false, auth: "disabled", dsn: true },
   ];
   config.control.listen = "127.0.0.1:0";
   const [inUse, ...rest] = checkPortsFree(config);
@@ -85,7 +91,7 @@ Deno.test("checkPortsFree() reports a port in use and two addresses on one port"
   const port = free.addr.port;
   free.close();
   config.listen = [
-    { address: `127.0.0.1:${port}`, name: "smtp", starttls: false, auth: "disabled" },
+    { address: `127.0.0.1:${port}`, name: "smtp", starttls: false, auth: "disabled", dsn: true },
   ];
   config.control.listen = `127.0.0.1:${port}`;
   const [clash] = checkPortsFree(config);
@@ -97,7 +103,13 @@ Deno.test("checkPortsFree() reports a port in use and two addresses on one port"
 Deno.test("checkStartup() finds nothing wrong with a usable configuration", async () => {
   await withTempDir(async (dir) => {
     const config = defaultConfig();
-    config.listen = [{ address: "127.0.0.1:0", name: "smtp", starttls: false, auth: "disabled" }];
+    config.listen = [{
+      address: "127.0.0.1:0",
+      name: "smtp",
+      starttls: false,
+      auth: "disabled",
+      dsn: true,
+    }];
     config.control.listen = "127.0.0.1:0";
     config.queue.path = `${dir}/queue.kv`;
     assert.deepEqual(await checkStartup(config), []);

@@ -28,6 +28,7 @@ const DEFAULT_LISTENER = {
   name: "smtp",
   starttls: true,
   auth: "disabled",
+  dsn: true,
 } as const;
 
 const listenerSchema = z.strictObject({
@@ -35,6 +36,7 @@ const listenerSchema = z.strictObject({
   name: textValue().optional(),
   starttls: booleanValue().default(true),
   auth: choiceValue(["disabled", "optional", "required"]).default("disabled"),
+  dsn: booleanValue().default(true),
 }).transform((listener) => ({ ...listener, name: listener.name ?? listener.address }));
 
 /** Listener names Empath gives the messages it queues itself (TLS reports: lib/tls_rpt). */

@@ -13,6 +13,7 @@ Deno.test("config/empath.example.toml yields the defaults plus its example value
     name: "submission",
     starttls: true,
     auth: "optional",
+    dsn: true,
   });
   expected.policy.localDomains = ["localhost", "example.test"];
   expected.delivery.domains = {

@@ -8,7 +8,7 @@ Deno.test("defaultConfig() works on loopback with nothing configured", () => {
   const config = defaultConfig();
   assert.ok(config.hostname.length > 0);
   assert.deepEqual(config.listen, [
-    { address: "127.0.0.1:2525", name: "smtp", starttls: true, auth: "disabled" },
+    { address: "127.0.0.1:2525", name: "smtp", starttls: true, auth: "disabled", dsn: true },
   ]);
   assert.equal("tls" in config, false);
   assert.deepEqual(config.policy, {
@@ -51,7 +51,13 @@ Deno.test("defaultConfig() works on loopback with nothing configured", () => {
 
 Deno.test("defaultConfig() returns a fresh copy each time", () => {
   const first = defaultConfig();
-  first.listen.push({ address: "127.0.0.1:1", name: "x", starttls: false, auth: "disabled" });
+  first.listen.push({
+    address: "127.0.0.1:1",
+    name: "x",
+    starttls: false,
+    auth: "disabled",
+    dsn: true,
+  });
   first.policy.localDomains.push("example.test");
   assert.equal(defaultConfig().listen.length, 1);
   assert.deepEqual(defaultConfig().policy.localDomains, ["localhost"]);
@@ -78,8 +84,8 @@ max_message_size = "10MiB"
 `);
   assert.equal(config.hostname, "mx.example.test");
   assert.deepEqual(config.listen, [
-    { address: "[::1]:25", name: "[::1]:25", starttls: true, auth: "disabled" },
-    { address: "127.0.0.1:587", name: "submission", starttls: false, auth: "required" },
+    { address: "[::1]:25", name: "[::1]:25", starttls: true, auth: "disabled", dsn: true },
+    { address: "127.0.0.1:587", name: "submission", starttls: false, auth: "required", dsn: true },
   ]);
   assert.deepEqual(config.tls, { cert: "cert.pem", key: "key.pem" });
   assert.deepEqual(config.policy, {

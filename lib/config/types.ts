@@ -19,6 +19,8 @@ export interface ListenerConfig {
   starttls: boolean;
   /** SMTP AUTH on this listener. */
   auth: ListenerAuth;
+  /** Offer DSN (RFC 3461): NOTIFY, ORCPT, RET and ENVID are accepted and honoured. */
+  dsn: boolean;
 }
 
 /** `[tls]`: the certificate and key offered for STARTTLS. */

@@ -8,6 +8,7 @@ const SUBJECTS: Record<DsnAction, string> = {
   failed: "Undelivered Mail Returned to Sender",
   delayed: "Delayed Mail (still being retried)",
   delivered: "Successful Mail Delivery Report",
+  relayed: "Successful Mail Delivery Report",
 };
 
 const INTROS: Record<DsnAction, string[]> = {
@@ -21,18 +22,23 @@ const INTROS: Record<DsnAction, string[]> = {
     "No action is needed on your part.",
   ],
   delivered: ["Your message was delivered to the recipients listed below."],
+  relayed: [
+    "Your message was passed on to the recipients' mail systems listed below,",
+    "which do not confirm delivery: you may not get a further notice.",
+  ],
 };
 
 const HEADINGS: Record<DsnAction, string> = {
   failed: "Delivery failed permanently:",
   delayed: "Delivery is delayed, the system will try again:",
   delivered: "Delivered:",
+  relayed: "Relayed to a system that sends no delivery notices:",
 };
 
 const WHITESPACE_REGEXP = /\s+/g;
-const ORDER: readonly DsnAction[] = ["failed", "delayed", "delivered"];
+const ORDER: readonly DsnAction[] = ["failed", "delayed", "delivered", "relayed"];
 
-/** The most important action of a report: failed over delayed over delivered. */
+/** The most important action of a report: failed over delayed over delivered over relayed. */
 export function mainAction(recipients: readonly DsnRecipient[]): DsnAction {
   return ORDER.find((action) => recipients.some((r) => r.action === action)) ?? "delivered";
 }

@@ -32,7 +32,11 @@ export function replyText(reply: Reply): string {
 /** The per-message block (RFC 3464 §2.2). */
 export function perMessageFields(options: DsnOptions): string[] {
   const { reportingMta, originalEnvelope } = options;
-  const fields = [foldField("Reporting-MTA", `dns; ${reportingMta}`)];
+  const fields: string[] = [];
+  if (originalEnvelope.envid !== undefined) {
+    fields.push(foldField("Original-Envelope-Id", escapeText(originalEnvelope.envid)));
+  }
+  fields.push(foldField("Reporting-MTA", `dns; ${reportingMta}`));
   fields.push(foldField("X-Empath-Queue-ID", escapeText(originalEnvelope.id)));
   fields.push(foldField("X-Empath-Sender", typedAddress(originalEnvelope.reversePath)));
   const from = originalEnvelope.receivedFrom;
@@ -51,6 +55,7 @@ export function perMessageFields(options: DsnOptions): string[] {
 /** One per-recipient block (RFC 3464 §2.3). */
 export function perRecipientFields(recipient: DsnRecipient): string[] {
   const fields = [
+    ...originalRecipient(recipient.originalRecipient),
     foldField("Final-Recipient", typedAddress(recipient.address)),
     `Action: ${recipient.action}`,
     `Status: ${recipient.status}`,
@@ -79,6 +84,19 @@ export function perRecipientFields(recipient: DsnRecipient): string[] {
 export function deliveryStatusBody(options: DsnOptions): string {
   const blocks = [perMessageFields(options), ...options.recipients.map(perRecipientFields)];
   return blocks.map((fields) => fields.join("\r\n")).join("\r\n\r\n");
+}
+
+/** RFC 3464 §2.3.1 `Original-Recipient` from a stored ORCPT (`<addr-type>;<address>`). */
+function originalRecipient(orcpt: string | undefined): string[] {
+  if (orcpt === undefined) return [];
+  const semicolon = orcpt.indexOf(";");
+  const type = orcpt.slice(0, semicolon);
+  const address = orcpt.slice(semicolon + 1);
+  // message/delivery-status is 7-bit: a utf-8 address goes as utf-8-addr-xtext (RFC 6533 §3).
+  const value = type === "utf-8"
+    ? `utf-8; ${utf8AddrXtext(address)}`
+    : `${escapeText(type)}; ${escapeText(address)}`;
+  return [foldField("Original-Recipient", value)];
 }
 
 function cut(text: string): string {

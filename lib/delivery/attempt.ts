@@ -13,7 +13,7 @@ import type { DeliveryOutcome } from "./classify.ts";
 import type { RateLimiter } from "./rate_limiter.ts";
 import { nextAttemptAt } from "./retry.ts";
 import type { RouteResolver } from "./route.ts";
-import type { BounceSender } from "./bounce.ts";
+import type { BounceSender, DeliveredRecipient } from "./bounce.ts";
 import { delayWarningFor } from "./delay_warning.ts";
 import { applyResult, expiredReply } from "./_recipient_state.ts";
 import type { DestinationSender, Outcome, Outcomes } from "./destination_sender.ts";
@@ -221,9 +221,15 @@ export class MessageAttempt {
       schedule: [...this.#policy.retrySchedule],
       random: this.#policy.random,
     });
-    const { recipients, newlyFailed, reported } = this.#apply(message, results, now, retryAt);
+    const { recipients, newlyFailed, delivered, reported } = this.#apply(
+      message,
+      results,
+      now,
+      retryAt,
+    );
     if (reported.length > 0) await this.#report(message, reported);
     if (newlyFailed.length > 0) await this.#services.bounces.bounce(message, newlyFailed);
+    if (delivered.length > 0) await this.#services.bounces.reportDelivered(message, delivered);
     const open = recipients.filter((r) => r.status === "pending" || r.status === "deferred");
     if (open.length === 0) {
       await this.#services.queue.delete(message.id);
@@ -252,6 +258,7 @@ export class MessageAttempt {
   /** Applies this attempt's results to the recipients of `message`, logging and publishing each. */
   #apply(message: QueuedMessage, results: Results, now: number, retryAt: number) {
     const newlyFailed: RecipientState[] = [];
+    const delivered: DeliveredRecipient[] = [];
     const reported: RecipientResult[] = [];
     const recipients = message.recipients.map((recipient) => {
       const result = results.get(recipient.address);
@@ -260,13 +267,15 @@ export class MessageAttempt {
       if (next.status === "failed") newlyFailed.push(next);
       if (result.kind === "delivered") {
         this.#policy.metrics?.recipientDelivered(message.createdAt, now);
+        // A success DSN, if NOTIFY asks for one (RFC 3461 §6.2.2); none after a DSN hand-off.
+        if (result.successAction) delivered.push({ recipient: next, action: result.successAction });
       }
       logResult(message.id, next, result);
       this.#publish(message.id, next, result, now);
       if (result.kind !== "postponed") reported.push(recipientResult(next));
       return next;
     });
-    return { recipients, newlyFailed, reported };
+    return { recipients, newlyFailed, delivered, reported };
   }
 
   /**

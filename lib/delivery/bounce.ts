@@ -1,7 +1,9 @@
 import type { QueuedMessage, QueueStore, RecipientState } from "../queue/mod.ts";
 import { getLogger } from "../observe/mod.ts";
+import { concatBytes } from "../smtp/mod.ts";
 import { delayedRecipient } from "./delay_warning.ts";
 import { buildDsn, type Dsn, type DsnRecipient, shouldBounce } from "./dsn.ts";
+import { notifies, type NotifyCondition, returnsFullMessage } from "./dsn_request.ts";
 
 const logger = getLogger(["empath", "delivery"]);
 
@@ -27,16 +29,28 @@ export interface QueuedBounce {
   readonly sender: string;
   /** The recipients it reports. */
   readonly recipients: readonly string[];
-  /** What it reports: recipients that `failed`, or a `delayed` warning (still retried). */
-  readonly action: "failed" | "delayed";
+  /**
+   * What it reports: recipients that `failed`, a `delayed` warning (still retried), or a
+   * success report (`delivered`, or `relayed` to a next hop without DSN).
+   */
+  readonly action: "failed" | "delayed" | "delivered" | "relayed";
+}
+
+/** A recipient just delivered, and how its success report describes it (RFC 3464 §2.3.3). */
+export interface DeliveredRecipient {
+  /** The recipient as recorded after the delivery. */
+  readonly recipient: RecipientState;
+  /** `delivered` (final delivery: Maildir, LMTP) or `relayed` (to a next hop without DSN). */
+  readonly action: "delivered" | "relayed";
 }
 
 /**
- * Sends RFC 3464 bounces: builds the report for newly failed recipients (or, as a
- * delay warning, for recipients still deferred) and queues it like any message,
- * with the null reverse path so that a bounce can never cause another bounce.
- * Nothing is sent for a message whose own sender is null (or MAILER-DAEMON):
- * that is how bounce loops are prevented.
+ * Sends RFC 3464 delivery status notifications: builds the report for newly failed
+ * recipients (or, as a delay warning, for recipients still deferred, or a success report)
+ * and queues it like any message, with the null reverse path so that a bounce can never
+ * cause another bounce. Nothing is sent for a message whose own sender is null (or
+ * MAILER-DAEMON): that is how bounce loops are prevented. Each recipient is reported only
+ * when its DSN NOTIFY asks for it (RFC 3461 §4.1; {@linkcode notifies}).
  */
 export class BounceSender {
   readonly #queue: QueueStore;
@@ -56,8 +70,27 @@ export class BounceSender {
    *   message): reported as status 5.0.0 with `Diagnostic-Code: X-Empath; <reason>`.
    */
   async bounce(message: QueuedMessage, failed: RecipientState[], reason?: string): Promise<void> {
-    const recipients = failed.map((recipient) => failedRecipient(recipient, reason));
+    const wanted = this.#wanted(message, failed, "FAILURE");
+    const recipients = wanted.map((recipient) => failedRecipient(recipient, reason));
     await this.#notify(message, recipients, "failed");
+  }
+
+  /**
+   * Queues a success report (RFC 3461 `NOTIFY=SUCCESS`) for `delivered` recipients of
+   * `message` that asked for one; nothing for the others.
+   *
+   * @param message The message delivered.
+   * @param delivered Its recipients just delivered, with the action to report.
+   */
+  async reportDelivered(
+    message: QueuedMessage,
+    delivered: readonly DeliveredRecipient[],
+  ): Promise<void> {
+    const wanted = delivered.filter(({ recipient }) => notifies(recipient, "SUCCESS"));
+    if (wanted.length === 0) return;
+    const recipients = wanted.map(({ recipient, action }) => deliveredRecipient(recipient, action));
+    const final = recipients.some((recipient) => recipient.action === "delivered");
+    await this.#notify(message, recipients, final ? "delivered" : "relayed");
   }
 
   /**
@@ -70,7 +103,11 @@ export class BounceSender {
    * @param deferred Its recipients to report.
    */
   async warnDelayed(message: QueuedMessage, deferred: RecipientState[]): Promise<void> {
-    const recipients = deferred.map((recipient) => delayedRecipient(recipient, message.expiresAt));
+    const wanted = this.#wanted(message, deferred, "DELAY");
+    const recipients = wanted.map((recipient) => ({
+      ...delayedRecipient(recipient, message.expiresAt),
+      ...withOrcpt(recipient),
+    }));
     await this.#notify(message, recipients, "delayed");
   }
 
@@ -83,11 +120,29 @@ export class BounceSender {
    */
   async bounceUndelivered(message: QueuedMessage, reason: string): Promise<boolean> {
     const undelivered = message.recipients.filter((recipient) =>
-      recipient.status === "pending" || recipient.status === "deferred"
+      (recipient.status === "pending" || recipient.status === "deferred") &&
+      notifies(recipient, "FAILURE")
     );
     if (undelivered.length === 0 || !shouldBounce(message.reversePath)) return false;
     await this.bounce(message, undelivered, reason);
     return true;
+  }
+
+  /** The recipients whose NOTIFY asks for `condition`; the others are logged. */
+  #wanted(
+    message: QueuedMessage,
+    recipients: readonly RecipientState[],
+    condition: NotifyCondition,
+  ): RecipientState[] {
+    const wanted = recipients.filter((recipient) => notifies(recipient, condition));
+    if (wanted.length < recipients.length) {
+      logger.info("No {condition} DSN for {count} recipients of {message_id}: NOTIFY", {
+        condition,
+        count: recipients.length - wanted.length,
+        message_id: message.id,
+      });
+    }
+    return wanted;
   }
 
   /** Builds and queues the DSN of `action` for `recipients` of `message`, if its sender may get one. */
@@ -96,6 +151,7 @@ export class BounceSender {
     recipients: DsnRecipient[],
     action: QueuedBounce["action"],
   ): Promise<void> {
+    if (recipients.length === 0) return;
     if (!shouldBounce(message.reversePath)) {
       logger.info("No {action} DSN for {message_id}: null or daemon sender", {
         action,
@@ -110,9 +166,11 @@ export class BounceSender {
         id: message.id,
         reversePath: message.reversePath,
         receivedFrom: { ip: message.receivedFrom.ip, helo: message.receivedFrom.helo },
+        ...(message.dsn?.envid === undefined ? {} : { envid: message.dsn.envid }),
       },
       recipients,
       originalHeaders: await this.#headers(message.id),
+      ...await this.#wholeMessage(message, action === "failed"),
       arrivalDate: message.createdAt,
       now,
       messageId: `<${message.id}.${now}@${this.#options.hostname}>`,
@@ -137,6 +195,7 @@ export class BounceSender {
         reversePath: "",
         recipients: [dsn.recipient],
         receivedFrom: { ip: "127.0.0.1", helo: this.#options.hostname, listener: "bounce" },
+        ...(dsn.eightBit ? { mailParams: { body: "8BITMIME" } } : {}),
         // The bounce's delivery joins the trace of the message it reports on.
         traceContext: message.traceContext,
       });
@@ -157,6 +216,25 @@ export class BounceSender {
     }
   }
 
+  /**
+   * `{ originalMessage }` for a failure report of a `RET=FULL` message of at most
+   * `MAX_RETURNED_MESSAGE_BYTES` that is text (UTF-8); otherwise nothing (headers only).
+   */
+  async #wholeMessage(
+    message: QueuedMessage,
+    failure: boolean,
+  ): Promise<{ originalMessage?: string }> {
+    if (!returnsFullMessage(message, failure)) return {};
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of this.#queue.readBody(message.id)) chunks.push(chunk);
+    try {
+      const decoder = new TextDecoder("utf-8", { fatal: true });
+      return { originalMessage: decoder.decode(concatBytes(chunks)) };
+    } catch {
+      return {}; // not UTF-8: the headers only
+    }
+  }
+
   /** The original message's header block, read from the queue (bounded). */
   async #headers(id: string): Promise<string> {
     const decoder = new TextDecoder();
@@ -171,13 +249,43 @@ export class BounceSender {
   }
 }
 
+/** `{ originalRecipient }` when the recipient came with an ORCPT. */
+function withOrcpt(recipient: RecipientState): Pick<DsnRecipient, "originalRecipient"> {
+  return recipient.orcpt === undefined ? {} : { originalRecipient: recipient.orcpt };
+}
+
+/** How a delivered recipient is reported: a `2.x.x` status and the reply that confirmed it. */
+function deliveredRecipient(
+  recipient: RecipientState,
+  action: DeliveredRecipient["action"],
+): DsnRecipient {
+  const reply = recipient.lastReply;
+  return {
+    ...withOrcpt(recipient),
+    address: recipient.address,
+    action,
+    status: reply?.enhanced?.startsWith("2") ? reply.enhanced : "2.0.0",
+    diagnostic: reply
+      ? { code: reply.code, enhanced: reply.enhanced, lines: [reply.text] }
+      : undefined,
+    lastAttemptAt: reply?.at,
+  };
+}
+
 /** How a failed recipient is reported: with `reason` (status 5.0.0), else with its last reply. */
 function failedRecipient(recipient: RecipientState, reason: string | undefined): DsnRecipient {
   if (reason !== undefined) {
-    return { address: recipient.address, action: "failed", status: "5.0.0", reason };
+    return {
+      ...withOrcpt(recipient),
+      address: recipient.address,
+      action: "failed",
+      status: "5.0.0",
+      reason,
+    };
   }
   const reply = recipient.lastReply;
   return {
+    ...withOrcpt(recipient),
     address: recipient.address,
     action: "failed",
     status: reply?.enhanced?.startsWith("5") ? reply.enhanced : "5.0.0",

@@ -8,6 +8,7 @@
 import type { QueuedMessage, RecipientState } from "../queue/mod.ts";
 import { outcomeStatus } from "./classify.ts";
 import { type DsnRecipient, shouldBounce } from "./dsn.ts";
+import { notifies } from "./dsn_request.ts";
 import { shouldWarnDelay } from "./retry.ts";
 
 /** Options of {@linkcode delayWarningFor}. */
@@ -29,7 +30,8 @@ export interface DelayWarningCheck {
  * The recipients a "delayed" DSN lists now, or none when no warning is due: once per message
  * (`delayWarnedAt` is set after the first), after `warnAfterMs`, before the message expires,
  * never to a sender that may not get a DSN ({@linkcode shouldBounce}: the null sender, so a
- * bounce or a warning is never warned about), and only for recipients still deferred.
+ * bounce or a warning is never warned about), and only for recipients still deferred whose
+ * DSN NOTIFY asks for delays (absent, or a list with DELAY: RFC 3461 §4.1).
  *
  * @param check The message, its recipients after this attempt, the time and the setting.
  * @returns The deferred recipients to list; empty when no warning is due.
@@ -62,7 +64,7 @@ export function delayWarningFor(check: DelayWarningCheck): RecipientState[] {
     warnAfterMs,
     warned: message.delayWarnedAt !== undefined,
   });
-  return due ? recipients.filter((recipient) => recipient.status === "deferred") : [];
+  return due ? recipients.filter((r) => r.status === "deferred" && notifies(r, "DELAY")) : [];
 }
 
 /**

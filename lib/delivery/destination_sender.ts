@@ -15,6 +15,7 @@ import {
 } from "./smtp_client.ts";
 import { getLogger } from "../observe/mod.ts";
 import type { ClientTlsInfo, TransactionResult } from "../smtp/mod.ts";
+import { transactionDsn } from "./dsn_request.ts";
 import { traceConnect, traceTransaction } from "./_client_trace.ts";
 import {
   checkDeliveredTls,
@@ -28,8 +29,16 @@ import { isTlsReportMessage } from "../tls_rpt/mod.ts";
 
 const logger = getLogger(["empath", "delivery"]);
 
-/** One recipient's outcome, with the server that gave it when one did. */
-export type Outcome = DeliveryOutcome & { readonly server?: string };
+/**
+ * One recipient's outcome, with the server that gave it when one did, and for a delivery the
+ * action a success DSN reports (RFC 3464 §2.3.3): `delivered` for final delivery (Maildir,
+ * LMTP), `relayed` for a next hop without DSN; absent when the next hop offered DSN and took
+ * the NOTIFY request over (RFC 3461 §6.2.1).
+ */
+export type Outcome = DeliveryOutcome & {
+  readonly server?: string;
+  readonly successAction?: "delivered" | "relayed";
+};
 
 /** Per-recipient outcomes of delivering to one destination. */
 export type Outcomes = Map<string, Outcome>;
@@ -154,7 +163,11 @@ export class DestinationSender {
     const source = { ...message, body: () => this.#queue.readBody(message.id) };
     for (const recipient of recipients) {
       const reply = await deliverToMaildir(target, source, recipient);
-      outcomes.set(recipient, { ...classifyReply(reply), server: "maildir" });
+      outcomes.set(recipient, {
+        ...classifyReply(reply),
+        server: "maildir",
+        successAction: "delivered",
+      });
     }
     return outcomes;
   }
@@ -248,7 +261,7 @@ export class DestinationSender {
       if (result.kind === "transaction") {
         this.#transactionDone(hop, job, { tls: result.tls, reused });
         await this.#pool.give(key, connection);
-        const outcomes = recipientOutcomes(hop, result);
+        const outcomes = recipientOutcomes(hop, result, job.destination.lmtp === true);
         attempt.outcome = transactionOutcome(outcomes, result);
         return outcomes;
       }
@@ -322,16 +335,21 @@ export class DestinationSender {
       size: message.size,
       needsSmtputf8: needsSmtputf8(message, recipients),
       eightBit: message.mailParams?.body === "8BITMIME",
+      dsn: transactionDsn(message, recipients),
       body: this.#queue.readBody(message.id),
     };
   }
 }
 
 /** Each recipient's outcome of a completed transaction, with the server that gave it. */
-function recipientOutcomes(hop: NextHop, result: TransactionResult): Outcomes {
+function recipientOutcomes(hop: NextHop, result: TransactionResult, lmtp: boolean): Outcomes {
   const server = hop.path ?? `${hop.name} [${hop.address}]:${hop.port}`;
+  // RFC 3461 §6.2.1: a next hop offering DSN got NOTIFY and reports itself.
+  const handoff = result.dsn ? {} : { successAction: lmtp ? "delivered" : "relayed" } as const;
   return new Map(
-    result.recipients.map(({ address, reply }) => [address, { ...classifyReply(reply), server }]),
+    result.recipients.map((
+      { address, reply },
+    ) => [address, { ...classifyReply(reply), server, ...handoff }]),
   );
 }
 

@@ -11,7 +11,7 @@ import { noticeLines, subjectFor } from "./_dsn_notice.ts";
 import { encodeTextBody, foldField, hasNonAscii, toLines } from "./_dsn_mime.ts";
 
 /** RFC 3464 §2.3.3 Action of one recipient. */
-export type DsnAction = "failed" | "delayed" | "delivered";
+export type DsnAction = "failed" | "delayed" | "delivered" | "relayed";
 
 /** One recipient reported in a DSN. */
 export interface DsnRecipient {
@@ -31,6 +31,8 @@ export interface DsnRecipient {
   lastAttemptAt?: number;
   /** For `delayed`: when the system gives up, in milliseconds. */
   willRetryUntil?: number;
+  /** The sender's ORCPT (RFC 3461 §4.2) as `<addr-type>;<address>`: `Original-Recipient`. */
+  originalRecipient?: string;
 }
 
 /** The envelope of the message the DSN is about. */
@@ -41,6 +43,8 @@ export interface DsnOriginalEnvelope {
   reversePath: string;
   /** Where it came from, reported as `Received-From-MTA`. */
   receivedFrom?: { ip: string; helo: string };
+  /** The sender's ENVID (RFC 3461 §4.4), decoded: `Original-Envelope-Id`. */
+  envid?: string;
 }
 
 /** Options of {@link buildDsn}. */
@@ -53,6 +57,11 @@ export interface DsnOptions {
   recipients: DsnRecipient[];
   /** The original message's header block (any line endings). */
   originalHeaders: string;
+  /**
+   * The whole original message (RET=FULL), CRLF line endings: attached as `message/rfc822`
+   * instead of the headers, `8bit` when it has octets above 127.
+   */
+  originalMessage?: string;
   /** When the original message arrived, in milliseconds. */
   arrivalDate: number;
   /** The current time, in milliseconds, for the `Date` field. */
@@ -75,6 +84,8 @@ export interface Dsn {
    * relayed with SMTPUTF8. Everything else in the message is 7-bit.
    */
   smtputf8: boolean;
+  /** True when the returned original message has octets above 127: send with BODY=8BITMIME. */
+  eightBit: boolean;
   /** The full RFC 5322 message, CRLF line endings, ending with CRLF. */
   body: string;
 }
@@ -148,14 +159,14 @@ export function buildDsn(options: DsnOptions): Dsn {
   checkOptions(options);
   const { boundary } = options;
   const notice = encodeTextBody(noticeLines(options));
-  const headers = encodeTextBody(toLines(options.originalHeaders));
+  const eightBit = options.originalMessage !== undefined && hasNonAscii(options.originalMessage);
   const parts = [
     part("Notification", `text/plain; charset=${charset(notice.encoding)}`, notice),
     part("Delivery report", "message/delivery-status", {
       encoding: "7bit",
       body: deliveryStatusBody(options),
     }),
-    part("Undelivered Message Headers", textHeadersType(headers.encoding), headers),
+    originalPart(options),
   ];
   if (parts.some((text) => text.split("\r\n").some((line) => line.startsWith(`--${boundary}`)))) {
     throw new TypeError(`Cannot build DSN: boundary "${boundary}" occurs in the content`);
@@ -170,7 +181,25 @@ export function buildDsn(options: DsnOptions): Dsn {
     "",
   ];
   const recipient = options.originalEnvelope.reversePath;
-  return { reversePath: "", recipient, smtputf8: hasNonAscii(recipient), body: lines.join("\r\n") };
+  return {
+    reversePath: "",
+    recipient,
+    smtputf8: hasNonAscii(recipient),
+    eightBit,
+    body: lines.join("\r\n"),
+  };
+}
+
+/** The third part: the original headers, or the whole message for RET=FULL (RFC 3462 §2). */
+function originalPart(options: DsnOptions): string {
+  const message = options.originalMessage;
+  if (message === undefined) {
+    const headers = encodeTextBody(toLines(options.originalHeaders));
+    return part("Undelivered Message Headers", textHeadersType(headers.encoding), headers);
+  }
+  const body = message.endsWith("\r\n") ? message.slice(0, -2) : message;
+  const encoding = hasNonAscii(message) ? "8bit" : "7bit";
+  return part("Undelivered Message", "message/rfc822", { encoding, body });
 }
 
 function messageHeaders(options: DsnOptions): string[] {

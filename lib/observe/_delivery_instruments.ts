@@ -103,7 +103,7 @@ export class DeliveryInstruments implements DeliveryMetrics {
     this.#rateDelay.record(Math.max(0, delayMs) / 1000);
   }
 
-  bounceQueued(action: "failed" | "delayed" = "failed"): void {
+  bounceQueued(action: "failed" | "delayed" | "delivered" | "relayed" = "failed"): void {
     this.#bounces.add(1, { action });
   }
 

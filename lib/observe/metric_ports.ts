@@ -38,9 +38,10 @@ export interface DeliveryMetrics {
   rateLimited(domain: string, delayMs: number): void;
   /**
    * A bounce (RFC 3464 delivery status notification) was queued: one for recipients that
-   * `failed` (the default), or a `delayed` warning (`[queue] delay_warning`).
+   * `failed` (the default), a `delayed` warning (`[queue] delay_warning`), or a success report
+   * (`delivered` or `relayed`, asked for with DSN `NOTIFY=SUCCESS`).
    */
-  bounceQueued(action?: "failed" | "delayed"): void;
+  bounceQueued(action?: "failed" | "delayed" | "delivered" | "relayed"): void;
   /**
    * A delivery to `domain` fell short of its MTA-STS policy (RFC 8461): `mode` is `"enforce"`
    * (the recipients were deferred) or `"testing"` (delivered anyway); `failure` is one of a fixed

@@ -6,8 +6,10 @@ import {
   type EnvelopeInit,
   type HookContextData,
   MAX_HOOK_CONTEXT_BYTES,
+  type MessageDsn,
   type QueuedMessage,
   type ReceivedFrom,
+  type RecipientDsn,
   type RecipientState,
   type StoredReply,
 } from "./types.ts";
@@ -44,10 +46,11 @@ export function buildQueuedMessage(init: RecordInit): QueuedMessage {
   const message: QueuedMessage = {
     id: init.id,
     reversePath: envelope.reversePath,
-    recipients: envelope.recipients.map((address) => ({
+    recipients: envelope.recipients.map((address, index) => ({
       address,
       status: "pending",
       attempts: 0,
+      ...copyRecipientDsn(envelope.recipientDsn?.[index]),
     })),
     receivedFrom: copyReceivedFrom(envelope.receivedFrom),
     size: init.size + prefixBytes(init.id, envelope.headerPrefix),
@@ -63,6 +66,8 @@ export function buildQueuedMessage(init: RecordInit): QueuedMessage {
   };
   if (envelope.traceContext) message.traceContext = { ...envelope.traceContext };
   if (envelope.mailParams) message.mailParams = { ...envelope.mailParams };
+  const dsn = copyMessageDsn(envelope.dsn);
+  if (dsn) message.dsn = dsn;
   if (envelope.headerPrefix) message.headerPrefix = envelope.headerPrefix;
   if (envelope.hookContext) message.hookContext = copyHookContext(init.id, envelope.hookContext);
   if (message.recipients.length === 0) {
@@ -149,6 +154,22 @@ function copyHookContext(id: string, context: HookContextData): HookContextData 
       `Cannot commit message "${id}": hook context is ${bytes} bytes (max ${MAX_HOOK_CONTEXT_BYTES})`,
     );
   }
+  return copy;
+}
+
+/** The set DSN fields of a recipient, copied (stored only when given: compact records). */
+function copyRecipientDsn(dsn: RecipientDsn | undefined): RecipientDsn {
+  const copy: RecipientDsn = {};
+  if (dsn?.notify !== undefined) copy.notify = [...dsn.notify];
+  if (dsn?.orcpt !== undefined) copy.orcpt = dsn.orcpt;
+  return copy;
+}
+
+function copyMessageDsn(dsn: MessageDsn | undefined): MessageDsn | undefined {
+  if (dsn?.ret === undefined && dsn?.envid === undefined) return undefined;
+  const copy: MessageDsn = {};
+  if (dsn.ret !== undefined) copy.ret = dsn.ret;
+  if (dsn.envid !== undefined) copy.envid = dsn.envid;
   return copy;
 }
 

@@ -94,3 +94,36 @@ Deno.test("prepareUpdate() truncates reply texts and increments the revision", (
   assert.equal(next.recipients[1].lastReply?.text.length, 100);
   assert.equal(message.recipients[0].lastReply?.text.length, 300, "input left unchanged");
 });
+
+Deno.test("buildQueuedMessage() stores DSN fields only when given; older records have none", () => {
+  const message = buildQueuedMessage({
+    id: "1".repeat(26),
+    envelope: {
+      reversePath: "a@example.test",
+      recipients: ["b@example.org", "c@example.org"],
+      receivedFrom: { ip: "127.0.0.1", helo: "h" },
+      dsn: { ret: "HDRS", envid: "E1" },
+      recipientDsn: [{ notify: ["SUCCESS", "FAILURE"], orcpt: "rfc822;b@example.org" }],
+    },
+    size: 1,
+    chunks: 1,
+    now: 0,
+    maxAgeMs: 1000,
+  });
+  assert.deepEqual(message.dsn, { ret: "HDRS", envid: "E1" });
+  assert.deepEqual(message.recipients[0], {
+    address: "b@example.org",
+    status: "pending",
+    attempts: 0,
+    notify: ["SUCCESS", "FAILURE"],
+    orcpt: "rfc822;b@example.org",
+  });
+  assert.deepEqual(message.recipients[1], {
+    address: "c@example.org",
+    status: "pending",
+    attempts: 0,
+  });
+  assert.deepEqual(prepareUpdate(message).recipients, message.recipients, "updates keep them");
+  const older = build(["b@example.org"]);
+  assert.equal("dsn" in older || "notify" in older.recipients[0], false);
+});

@@ -29,8 +29,27 @@ export interface StoredReply {
   at: number;
 }
 
+/** RFC 3461 §4.1 NOTIFY values; `NEVER` only alone. */
+export type DsnNotify = "NEVER" | "SUCCESS" | "FAILURE" | "DELAY";
+
+/** The per-recipient DSN request (RFC 3461 RCPT parameters), as stored. */
+export interface RecipientDsn {
+  /** NOTIFY: `["NEVER"]` or some of SUCCESS, FAILURE, DELAY; absent means FAILURE and DELAY. */
+  notify?: DsnNotify[];
+  /** ORCPT as `<addr-type>;<decoded address>` (`rfc822` or `utf-8`), at most about 500 characters. */
+  orcpt?: string;
+}
+
+/** The per-message DSN request (RFC 3461 MAIL parameters), as stored. */
+export interface MessageDsn {
+  /** RET: `FULL` returns the whole message in a failure report, `HDRS` its headers. */
+  ret?: "FULL" | "HDRS";
+  /** ENVID, decoded: printable ASCII, at most 100 characters. */
+  envid?: string;
+}
+
 /** Per-recipient state persisted in the message record. */
-export interface RecipientState {
+export interface RecipientState extends RecipientDsn {
   /** Canonical forward-path address. */
   address: string;
   /** Where this recipient stands. */
@@ -146,6 +165,8 @@ export interface QueuedMessage {
   headerPrefix?: string;
   /** ESMTP MAIL parameters. */
   mailParams?: MailParams;
+  /** DSN RET and ENVID (RFC 3461), when the sender gave them; absent in older records. */
+  dsn?: MessageDsn;
   /** Values policy hooks attached while the message was received; read by delivery hooks. */
   hookContext?: HookContextData;
   /**
@@ -180,6 +201,10 @@ export interface EnvelopeInit {
   receivedFrom: ReceivedFrom;
   /** ESMTP MAIL parameters. */
   mailParams?: MailParams;
+  /** DSN RET and ENVID (RFC 3461). */
+  dsn?: MessageDsn;
+  /** DSN NOTIFY and ORCPT of each recipient, in the order of `recipients` (missing: none). */
+  recipientDsn?: readonly RecipientDsn[];
   /** W3C trace context to carry to delivery. */
   traceContext?: Record<string, string>;
   /** Scheduling priority, 0–9 (clamped); higher is more urgent. @default {5} */

@@ -12,6 +12,7 @@ import {
   receivedProtocol,
   type Reply,
   type ServerSession,
+  type TransactionView,
 } from "../smtp/mod.ts";
 import { getLogger } from "../observe/mod.ts";
 import type { ConnectionServices, ConnectionSettings } from "./connection_types.ts";
@@ -172,6 +173,7 @@ export class MessageReceipt {
         body: transaction.mailParams.body,
         smtputf8: transaction.mailParams.smtputf8 === true,
       },
+      ...dsnRequest(transaction),
     };
   }
 
@@ -220,4 +222,19 @@ export class MessageReceipt {
       date: new Date(this.#services.now()),
     });
   }
+}
+
+/** The DSN parameters of a transaction (RFC 3461) as the queue stores them; none when absent. */
+function dsnRequest(
+  transaction: TransactionView,
+): Pick<EnvelopeInit, "dsn" | "recipientDsn"> {
+  const { ret, envid } = transaction.mailParams;
+  const recipientDsn = transaction.recipientParams.map(({ notify, orcpt }) => ({
+    ...(notify === undefined ? {} : { notify: [...notify] }),
+    ...(orcpt === undefined ? {} : { orcpt }),
+  }));
+  return {
+    ...(ret === undefined && envid === undefined ? {} : { dsn: { ret, envid } }),
+    ...(recipientDsn.some((dsn) => dsn.notify || dsn.orcpt) ? { recipientDsn } : {}),
+  };
 }

@@ -28,12 +28,14 @@ export function resolveOptions(options: SessionOptions): SessionLimits {
     maxMessageSize: options.maxMessageSize ?? 35_000_000,
     maxRecipients: options.maxRecipients ?? 100,
     maxLineLength: options.maxLineLength ?? 1000,
-    maxCommandLength: options.maxCommandLength ?? 512,
+    // RFC 3461 §5: DSN parameters lengthen MAIL and RCPT lines by up to 500 characters.
+    maxCommandLength: (options.maxCommandLength ?? 512) + (options.dsn ? 500 : 0),
     maxErrors: options.maxErrors ?? 10,
     maxCommands: options.maxCommands ?? 1000,
     starttls: options.starttls ?? false,
     auth: options.auth ?? "disabled",
     decideHelo: options.decideHelo ?? false,
+    dsn: options.dsn ?? false,
     greeting: options.greeting ?? "ESMTP Empath",
   };
 }

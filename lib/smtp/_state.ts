@@ -5,7 +5,7 @@
  */
 import type { Path } from "./address.ts";
 import type { Command } from "./command.ts";
-import type { MailParams, RcptParams } from "./params.ts";
+import { dsnRefusal, type MailParams, type RcptParams } from "./params.ts";
 import type { Credentials, SaslMechanism } from "./_sasl.ts";
 import {
   authRequired,
@@ -41,6 +41,8 @@ export interface Transaction {
   readonly reversePath: Path;
   readonly mailParams: MailParams;
   readonly recipients: readonly Path[];
+  /** The RCPT parameters (DSN's NOTIFY and ORCPT) of each recipient, in the same order. */
+  readonly recipientParams: readonly RcptParams[];
   readonly body: BodyState;
 }
 
@@ -63,6 +65,8 @@ export interface TransitionConfig {
   readonly auth: "disabled" | "optional" | "required";
   /** Whether EHLO/HELO are decisions for the caller (policy hooks) rather than answered here. */
   readonly decideHelo: boolean;
+  /** Whether DSN (RFC 3461) is offered; without it RET, ENVID, NOTIFY and ORCPT get `555`. */
+  readonly dsn: boolean;
 }
 
 /** A question for the caller (policy, queue, authenticator), answered by a reply. */
@@ -185,6 +189,7 @@ export function extensions(state: SessionState, config: TransitionConfig): strin
     "ENHANCEDSTATUSCODES",
     "CHUNKING",
   ];
+  if (config.dsn) list.push("DSN");
   if (config.starttls && !state.tls) list.push("STARTTLS");
   // RFC 4954 §4: never offer plaintext passwords outside TLS.
   if (state.tls && config.auth !== "disabled") list.push("AUTH PLAIN LOGIN");
@@ -219,6 +224,8 @@ function mail(
   command: Extract<Command, { verb: "MAIL" }>,
   config: TransitionConfig,
 ): Transition {
+  const refused = dsnRefusal(command.params, config.dsn);
+  if (refused !== undefined) return reply(state, refused);
   if (state.helo === undefined) return reply(state, badSequence("Error: send HELO/EHLO first"));
   if (state.transaction !== undefined) {
     return reply(state, badSequence("Error: nested MAIL command"));
@@ -241,6 +248,8 @@ function rcpt(
   command: Extract<Command, { verb: "RCPT" }>,
   config: TransitionConfig,
 ): Transition {
+  const refused = dsnRefusal(command.params, config.dsn);
+  if (refused !== undefined) return reply(state, refused);
   const transaction = state.transaction;
   if (transaction === undefined) return reply(state, badSequence("Error: need MAIL command"));
   if (transaction.body.kind === "bdat") return reply(state, badSequence());
@@ -339,6 +348,7 @@ export function applyDecision(
           reversePath: decision.reversePath,
           mailParams: decision.params,
           recipients: [],
+          recipientParams: [],
           body: { kind: "none" },
         },
       };
@@ -349,6 +359,7 @@ export function applyDecision(
         transaction: {
           ...transaction,
           recipients: [...transaction.recipients, decision.forwardPath],
+          recipientParams: [...transaction.recipientParams, decision.params],
         },
       };
     case "data-start":

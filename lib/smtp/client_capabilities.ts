@@ -15,6 +15,7 @@ export const NO_CAPABILITIES: ServerCapabilities = Object.freeze({
   chunking: false,
   enhancedStatusCodes: false,
   auth: Object.freeze([]),
+  dsn: false,
 });
 
 const SIZE_VALUE_REGEXP = /^\d{1,15}$/;
@@ -70,6 +71,9 @@ export function parseCapabilities(reply: Reply): ServerCapabilities {
         break;
       case "ENHANCEDSTATUSCODES":
         caps.enhancedStatusCodes = true;
+        break;
+      case "DSN":
+        caps.dsn = true;
         break;
       case "AUTH": {
         const mechanisms = legacy === undefined ? params : [legacy, ...params];

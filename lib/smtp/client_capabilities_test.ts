@@ -16,6 +16,7 @@ Deno.test("parseCapabilities() reads every extension the client uses", () => {
       "AUTH PLAIN LOGIN",
       "AUTH=LOGIN CRAM-MD5",
       "XFORWARD NAME",
+      "dsn",
     ],
   });
   assert.deepEqual(caps, {
@@ -27,6 +28,7 @@ Deno.test("parseCapabilities() reads every extension the client uses", () => {
     chunking: true,
     enhancedStatusCodes: true,
     auth: ["PLAIN", "LOGIN", "CRAM-MD5"],
+    dsn: true,
   });
 });
 

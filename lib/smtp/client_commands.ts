@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { formatMailParams, type MailParams } from "./params.ts";
+import { formatMailParams, formatRcptParams, type MailParams } from "./params.ts";
 import type { Reply } from "./reply.ts";
 import type { ClientCredentials, ServerCapabilities, TransactionRequest } from "./client_types.ts";
 
@@ -53,7 +53,8 @@ export function assertSafeRequest(request: TransactionRequest): void {
 
 /**
  * The MAIL command for a request, with the parameters the server offers:
- * SIZE (RFC 1870), BODY=8BITMIME (RFC 6152), SMTPUTF8 (RFC 6531).
+ * SIZE (RFC 1870), BODY=8BITMIME (RFC 6152), SMTPUTF8 (RFC 6531), RET and ENVID
+ * (RFC 3461).
  *
  * @param request The transaction request.
  * @param caps The server's extensions.
@@ -73,6 +74,9 @@ export function mailCommand(request: TransactionRequest, caps: ServerCapabilitie
     smtputf8: request.needsSmtputf8 && caps.smtputf8,
     ...(caps.size !== undefined ? { size: request.size } : {}),
     ...(eightBit && caps.eightBitMime ? { body: "8BITMIME" as const } : {}),
+    // RFC 3461 §6.2.1: pass RET and ENVID on to a server that offers DSN.
+    ...(caps.dsn && request.dsn?.ret !== undefined ? { ret: request.dsn.ret } : {}),
+    ...(caps.dsn && request.dsn?.envid !== undefined ? { envid: request.dsn.envid } : {}),
   };
   return `MAIL FROM:<${request.reversePath}>${formatMailParams(params)}`;
 }
@@ -157,4 +161,33 @@ export function base64(text: string): string {
   let binary = "";
   for (const byte of encoder.encode(text)) binary += String.fromCharCode(byte);
   return btoa(binary);
+}
+
+/**
+ * The RCPT command for the request's recipient at `index`, with its NOTIFY and
+ * ORCPT when the server offers DSN (RFC 3461 §6.2.1).
+ *
+ * @param request The transaction request.
+ * @param index The recipient's index in `request.recipients`.
+ * @param caps The server's extensions.
+ * @returns The command line, without CRLF.
+ *
+ * @example
+ * ```ts
+ * import { rcptCommand } from "./client_commands.ts";
+ * import { NO_CAPABILITIES } from "./client_capabilities.ts";
+ * const request = {
+ *   reversePath: "", recipients: ["c@d.example"], size: 10, needsSmtputf8: false, eightBit: false,
+ *   dsn: { recipients: [{ notify: ["NEVER" as const] }] },
+ * };
+ * rcptCommand(request, 0, { ...NO_CAPABILITIES, dsn: true }); // "RCPT TO:<c@d.example> NOTIFY=NEVER"
+ * ```
+ */
+export function rcptCommand(
+  request: TransactionRequest,
+  index: number,
+  caps: Pick<ServerCapabilities, "dsn">,
+): string {
+  const params = caps.dsn ? request.dsn?.recipients?.[index] : undefined;
+  return `RCPT TO:<${request.recipients[index]}>${params ? formatRcptParams(params) : ""}`;
 }

@@ -128,6 +128,7 @@ export class ClientSession {
     const tx = new ClientTransaction(request, {
       pipelined: this.#caps.pipelining,
       lmtp: this.#options.lmtp ?? false,
+      dsn: this.#caps.dsn,
     });
     const refusal = refusalBeforeMail(request, this.#caps);
     if (refusal !== undefined) {
@@ -137,7 +138,7 @@ export class ClientSession {
     }
     const mail = mailCommand(request, this.#caps);
     if (tx.pipelined) {
-      const rcpts = request.recipients.map((address) => `RCPT TO:<${address}>`);
+      const rcpts = request.recipients.map((_, index) => tx.rcptLine(index));
       this.#send(mail, ...rcpts, "DATA"); // RFC 2920 §3.1: DATA ends the group
     } else this.#send(mail);
     this.#phase = { name: "mail", tx };

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Reply } from "./reply.ts";
+import { rcptCommand } from "./client_commands.ts";
 import type { ClientTlsInfo, TransactionRequest, TransactionResult } from "./client_types.ts";
 
 /** Whether a reply is a positive completion (2xx). */
@@ -34,6 +35,8 @@ export class ClientTransaction {
   readonly pipelined: boolean;
   /** Whether this is LMTP, with one end-of-data reply per accepted recipient. */
   readonly lmtp: boolean;
+  /** Whether the server offers DSN, so RCPT carries NOTIFY and ORCPT. */
+  readonly dsn: boolean;
   /** The reply to MAIL. */
   mailReply: Reply | undefined;
   readonly #rcptReplies: Reply[] = [];
@@ -44,12 +47,22 @@ export class ClientTransaction {
    * Starts recording a transaction.
    *
    * @param request The message being sent.
-   * @param options Whether the commands were pipelined and whether this is LMTP.
+   * @param options Whether the commands were pipelined, whether this is LMTP and
+   *   whether the server offers DSN.
    */
-  constructor(request: TransactionRequest, options: { pipelined: boolean; lmtp: boolean }) {
+  constructor(
+    request: TransactionRequest,
+    options: { pipelined: boolean; lmtp: boolean; dsn?: boolean },
+  ) {
     this.request = request;
     this.pipelined = options.pipelined;
     this.lmtp = options.lmtp;
+    this.dsn = options.dsn ?? false;
+  }
+
+  /** The RCPT command of the recipient at `index`. */
+  rcptLine(index: number): string {
+    return rcptCommand(this.request, index, this);
   }
 
   /** Whether MAIL was accepted. */
@@ -112,9 +125,10 @@ export class ClientTransaction {
       reply ??= this.#fallback ?? NO_REPLY;
       return { address, reply };
     });
+    const dsn = this.dsn ? { dsn: true } : {};
     return tls === undefined
-      ? { kind: "transaction", recipients }
-      : { kind: "transaction", recipients, tls };
+      ? { kind: "transaction", recipients, ...dsn }
+      : { kind: "transaction", recipients, tls, ...dsn };
   }
 }
 

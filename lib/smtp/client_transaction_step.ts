@@ -53,7 +53,7 @@ export function transactionStep(reply: Reply, phase: TransactionPhase): Transact
       tx.mailReply = reply;
       if (tx.pipelined) return { kind: "continue", lines: [], phase: { name: "rcpt", tx } };
       if (!isPositive(reply)) return { kind: "done" };
-      const lines = [`RCPT TO:<${tx.request.recipients[0]}>`];
+      const lines = [tx.rcptLine(0)];
       return { kind: "continue", lines, phase: { name: "rcpt", tx } };
     }
     case "rcpt":
@@ -71,7 +71,7 @@ function afterRcpt(reply: Reply, phase: TransactionPhase): TransactionStep {
   tx.recordRcpt(reply);
   const recipients = tx.request.recipients;
   if (tx.rcptCount < recipients.length) {
-    const lines = tx.pipelined ? [] : [`RCPT TO:<${recipients[tx.rcptCount]}>`];
+    const lines = tx.pipelined ? [] : [tx.rcptLine(tx.rcptCount)];
     return { kind: "continue", lines, phase };
   }
   if (tx.pipelined) return { kind: "continue", lines: [], phase: { name: "data", tx } };

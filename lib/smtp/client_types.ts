@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { DsnRet, RcptParams } from "./params.ts";
 import type { Reply } from "./reply.ts";
 
 /**
@@ -59,6 +60,18 @@ export interface TransactionRequest {
   readonly needsSmtputf8: boolean;
   /** Whether the body contains octets above 127 (RFC 6152). */
   readonly eightBit: boolean;
+  /** DSN parameters (RFC 3461) to pass on when the server offers DSN; none by default. */
+  readonly dsn?: TransactionDsn;
+}
+
+/** The DSN parameters of a transaction (RFC 3461 §4), sent only to a server offering DSN. */
+export interface TransactionDsn {
+  /** MAIL RET=. */
+  readonly ret?: DsnRet;
+  /** MAIL ENVID=, decoded (it is sent xtext-encoded). */
+  readonly envid?: string;
+  /** RCPT NOTIFY= and ORCPT= of each recipient, in request order. */
+  readonly recipients?: readonly RcptParams[];
 }
 
 /** The outcome for one recipient: the reply that decided it. */
@@ -81,6 +94,8 @@ export interface TransactionResult {
   readonly recipients: readonly RecipientReply[];
   /** The TLS parameters, when the session used STARTTLS. */
   readonly tls?: ClientTlsInfo;
+  /** True when the server offered DSN, so the request's DSN parameters went with MAIL and RCPT. */
+  readonly dsn?: boolean;
 }
 
 /** Why a session (not a single recipient) failed. */
@@ -141,4 +156,6 @@ export interface ServerCapabilities {
   readonly enhancedStatusCodes: boolean;
   /** AUTH mechanisms (RFC 4954), upper-cased. */
   readonly auth: readonly string[];
+  /** DSN (RFC 3461). */
+  readonly dsn: boolean;
 }

@@ -1,7 +1,7 @@
 /**
  * The SMTP protocol without I/O: command and address parsing, replies and
  * enhanced status codes, the server session state machine (RFC 5321 with
- * PIPELINING, SIZE, 8BITMIME, SMTPUTF8, ENHANCEDSTATUSCODES, CHUNKING,
+ * PIPELINING, SIZE, 8BITMIME, SMTPUTF8, ENHANCEDSTATUSCODES, CHUNKING, DSN,
  * STARTTLS and AUTH PLAIN/LOGIN), DATA/BDAT decoding, the `Received:` header,
  * the header field collector and the byte helpers every layer shares
  * (`concatBytes`, binary strings); and the client side for delivery: the
@@ -37,3 +37,4 @@ export * from "./reply.ts";
 export * from "./reply_parser.ts";
 export * from "./session.ts";
 export * from "./session_event.ts";
+export * from "./xtext.ts";

@@ -40,6 +40,12 @@ export interface SessionOptions {
    * session answers them itself. @default {false}
    */
   decideHelo?: boolean;
+  /**
+   * Whether to offer DSN (RFC 3461): advertised in EHLO, RET/ENVID on MAIL and NOTIFY/ORCPT
+   * on RCPT accepted, and command lines may be 500 octets longer (RFC 3461 §5). Without it
+   * those parameters get `555 5.5.4`. @default {false}
+   */
+  dsn?: boolean;
 }
 
 /** What the driver must do next; see `ServerSession.nextEvent()`. */
@@ -95,6 +101,8 @@ export interface TransactionView {
   readonly reversePath: Path;
   /** The accepted RCPT TO paths, in order. */
   readonly recipients: readonly Path[];
+  /** The RCPT parameters (DSN's NOTIFY and ORCPT) of each accepted recipient, in order. */
+  readonly recipientParams: readonly RcptParams[];
   /** The MAIL parameters. */
   readonly mailParams: MailParams;
 }

@@ -119,7 +119,13 @@ Deno.test("startEmpath() refuses a hook module that does not load with a ConfigE
     'import "./missing_dependency.ts";\nexport const onHelo = () => {};',
   );
   const config = defaultConfig();
-  config.listen = [{ address: "127.0.0.1:0", name: "smtp", starttls: false, auth: "disabled" }];
+  config.listen = [{
+    address: "127.0.0.1:0",
+    name: "smtp",
+    starttls: false,
+    auth: "disabled",
+    dsn: true,
+  }];
   config.queue.path = `${dir.path}/queue.kv`;
   config.control.listen = "127.0.0.1:0";
   config.observe.audit.enabled = false;

@@ -3,13 +3,26 @@ import { queuedId, startTestEmpath } from "../support/empath.ts";
 import { sendMessage, TestSmtpClient } from "../support/smtp_client.ts";
 
 Deno.test("a command line over 512 octets gets 500 5.5.2 and the session goes on", async () => {
-  await using server = await startTestEmpath();
+  await using server = await startTestEmpath((config) => config.listen[0].dsn = false);
   await using client = await TestSmtpClient.connect(server.port);
   await client.reply();
   await client.command("EHLO long.test");
   const reply = await client.command(`MAIL FROM:<${"a".repeat(600)}@long.test>`);
   assert.match(reply.raw, /^500 5\.5\.2 /);
   assert.equal((await client.command("NOOP")).code, 250);
+});
+
+Deno.test("with DSN offered, command lines may be 500 octets longer (RFC 3461 §5), no more", async () => {
+  await using server = await startTestEmpath();
+  await using client = await TestSmtpClient.connect(server.port);
+  await client.reply();
+  await client.command("EHLO long.test");
+  const long = await client.command(`MAIL FROM:<${"a".repeat(1100)}@long.test>`);
+  assert.match(long.raw, /^500 5\.5\.2 /);
+  assert.equal((await client.command("MAIL FROM:<a@long.test>")).code, 250);
+  const orcpt = `rfc822;${"b".repeat(480)}@localhost`;
+  const rcpt = await client.command(`RCPT TO:<bob@localhost> NOTIFY=SUCCESS ORCPT=${orcpt}`);
+  assert.equal(rcpt.code, 250);
 });
 
 Deno.test("a message over the size limit is rejected with 552 and not queued", async () => {

@@ -20,7 +20,13 @@ export async function startTestEmpath(configure?: (config: Config) => void): Pro
   const config = defaultConfig();
   config.hostname = "mx.empath.test";
   config.queue.path = `${dir}/queue.kv`;
-  config.listen = [{ address: "127.0.0.1:0", name: "smtp", starttls: true, auth: "disabled" }];
+  config.listen = [{
+    address: "127.0.0.1:0",
+    name: "smtp",
+    starttls: true,
+    auth: "disabled",
+    dsn: true,
+  }];
   // Receiving tests inspect the queue; delivery tests turn this back on.
   config.delivery.enabled = false;
   config.control.listen = "127.0.0.1:0";
