@@ -1,6 +1,6 @@
 // Building, normalizing and size-checking QueuedMessage records.
 import { serialize } from "node:v8";
-import { SpoolError } from "./spool_error.ts";
+import { RecordTooLargeError, SpoolError } from "./spool_error.ts";
 import { clampPriority, DEFAULT_PRIORITY } from "./priority.ts";
 import {
   type EnvelopeInit,
@@ -40,8 +40,75 @@ export interface RecordInit {
   maxAgeMs: number;
 }
 
-/** Builds the first record of a message; throws SpoolError if it could outgrow a KV value. */
+/**
+ * Room left free when {@linkcode envelopeFits} checks an envelope at RCPT time, for what the
+ * end of DATA adds to the record: `DKIM-Signature:` fields, the trace context, the priority
+ * and a typical hook context. A record that still overflows at commit (a near-full envelope and
+ * a large hook context) is refused with {@linkcode RecordTooLargeError}.
+ */
+const END_OF_DATA_RESERVE_BYTES = 4 * 1024;
+
+/**
+ * Builds the first record of a message; throws {@linkcode SpoolError} for an envelope without
+ * recipients, and {@linkcode RecordTooLargeError} if the record could outgrow a KV value.
+ */
 export function buildQueuedMessage(init: RecordInit): QueuedMessage {
+  const message = assembleRecord(init);
+  if (message.recipients.length === 0) {
+    throw new SpoolError(`Cannot commit message "${init.id}": no recipients`);
+  }
+  const worstCase = worstCaseBytes(message, MAX_RECORD_BYTES);
+  if (worstCase > MAX_RECORD_BYTES) {
+    throw new RecordTooLargeError(
+      `Cannot commit message "${init.id}": record for ${message.recipients.length} recipients ` +
+        `may reach ${worstCase} bytes (max ${MAX_RECORD_BYTES})`,
+    );
+  }
+  return message;
+}
+
+/**
+ * Whether a message with `envelope` can be committed, with room left for what the end of DATA
+ * adds. The SMTP server asks before it accepts each RCPT, so an envelope that could not be
+ * stored is refused there with `452 4.5.3` (the client sends the other recipients in another
+ * transaction) rather than at the end of DATA.
+ *
+ * @param envelope The envelope so far, with the recipient about to be accepted.
+ * @returns `true` if it fits.
+ *
+ * @example Usage
+ * ```ts
+ * import { envelopeFits } from "./_record.ts";
+ * import assert from "node:assert/strict";
+ * const receivedFrom = { ip: "192.0.2.1", helo: "client.example" };
+ * assert.equal(envelopeFits({ reversePath: "", recipients: ["a@example.org"], receivedFrom }), true);
+ * const many = Array.from({ length: 2000 }, (_, i) => `user${i}@example.org`);
+ * assert.equal(envelopeFits({ reversePath: "", recipients: many, receivedFrom }), false);
+ * ```
+ */
+export function envelopeFits(envelope: EnvelopeInit): boolean {
+  const message = assembleRecord({
+    id: "00000000000000000000000000",
+    envelope,
+    size: Number.MAX_SAFE_INTEGER,
+    chunks: 0,
+    now: 2 ** 47,
+    maxAgeMs: 0,
+  });
+  const budget = MAX_RECORD_BYTES - END_OF_DATA_RESERVE_BYTES;
+  return worstCaseBytes(message, budget) <= budget;
+}
+
+/**
+ * The record's size once every recipient has a last reply and the sender was warned: a cheap
+ * upper bound while that stays within `budget`, the exact size beyond.
+ */
+function worstCaseBytes(message: QueuedMessage, budget: number): number {
+  const reserve = message.recipients.length * REPLY_RESERVE_BYTES + WARNING_RESERVE_BYTES;
+  return serializedSizeBound(message, budget - reserve) + reserve;
+}
+
+function assembleRecord(init: RecordInit): QueuedMessage {
   const { envelope, now } = init;
   const message: QueuedMessage = {
     id: init.id,
@@ -70,17 +137,6 @@ export function buildQueuedMessage(init: RecordInit): QueuedMessage {
   if (dsn) message.dsn = dsn;
   if (envelope.headerPrefix) message.headerPrefix = envelope.headerPrefix;
   if (envelope.hookContext) message.hookContext = copyHookContext(init.id, envelope.hookContext);
-  if (message.recipients.length === 0) {
-    throw new SpoolError(`Cannot commit message "${init.id}": no recipients`);
-  }
-  const reserve = message.recipients.length * REPLY_RESERVE_BYTES + WARNING_RESERVE_BYTES;
-  const worstCase = serializedSizeBound(message, MAX_RECORD_BYTES - reserve) + reserve;
-  if (worstCase > MAX_RECORD_BYTES) {
-    throw new SpoolError(
-      `Cannot commit message "${init.id}": record for ${message.recipients.length} recipients ` +
-        `may reach ${worstCase} bytes (max ${MAX_RECORD_BYTES})`,
-    );
-  }
   return message;
 }
 

@@ -2,12 +2,13 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
   buildQueuedMessage,
+  envelopeFits,
   MAX_RECORD_BYTES,
   prepareUpdate,
   recordBytes,
   serializedSizeBound,
 } from "./_record.ts";
-import { SpoolError } from "./spool_error.ts";
+import { RecordTooLargeError, SpoolError } from "./spool_error.ts";
 import type { EnvelopeInit, QueuedMessage } from "./types.ts";
 
 function addresses(count: number, length: number): string[] {
@@ -126,4 +127,21 @@ Deno.test("buildQueuedMessage() stores DSN fields only when given; older records
   assert.deepEqual(prepareUpdate(message).recipients, message.recipients, "updates keep them");
   const older = build(["b@example.org"]);
   assert.equal("dsn" in older || "notify" in older.recipients[0], false);
+});
+
+Deno.test("envelopeFits() refuses before buildQueuedMessage() would, keeping room for the end of DATA", () => {
+  for (const length of [30, 254]) {
+    const limit = maxRecipients(length);
+    const envelope = (count: number): EnvelopeInit => ({
+      reversePath: "s".repeat(64) + "@" + "e".repeat(189),
+      recipients: addresses(count, length),
+      receivedFrom: { ip: "2001:db8::1", helo: "h".repeat(255), authUser: "u".repeat(64) },
+    });
+    assert.equal(envelopeFits(envelope(limit + 1)), false);
+    let fits = 0;
+    while (envelopeFits(envelope(fits + 1))) fits++;
+    assert.ok(fits < limit, `${fits} fit at RCPT time, ${limit} at commit`);
+    assert.ok(fits > limit * 0.7, `${fits} of ${limit} still fit at RCPT time`);
+  }
+  assert.throws(() => build(addresses(maxRecipients(30) + 1, 30)), RecordTooLargeError);
 });

@@ -60,7 +60,8 @@
 
 export * from "./types.ts";
 export * from "./tls_report_types.ts";
-export { SpoolError } from "./spool_error.ts";
+export { RecordTooLargeError, SpoolError } from "./spool_error.ts";
+export { envelopeFits } from "./_record.ts";
 export {
   clampPriority,
   DEFAULT_PRIORITY,

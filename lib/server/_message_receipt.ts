@@ -5,9 +5,11 @@
  * submitter's header sets), commits it, then counts and announces the message.
  */
 import type { SessionView } from "../hooks/mod.ts";
-import { type EnvelopeInit, headerPriority } from "../queue/mod.ts";
+import { envelopeFits, type EnvelopeInit, headerPriority } from "../queue/mod.ts";
 import {
   fieldValue,
+  type Path,
+  type RcptParams,
   receivedHeader,
   receivedProtocol,
   type Reply,
@@ -157,11 +159,7 @@ export class MessageReceipt {
     const reversePath = transaction.reversePath;
     return {
       reversePath: reversePath.kind === "mailbox" ? reversePath.address : "",
-      recipients: transaction.recipients.map((path) =>
-        path.kind === "mailbox" && path.domain !== ""
-          ? path.address
-          : postmaster(this.#settings.hostname)
-      ),
+      recipients: transaction.recipients.map((path) => this.#address(path)),
       receivedFrom: {
         ip: this.#connection.peerAddress(),
         helo: session.helo?.domain ?? "",
@@ -175,6 +173,27 @@ export class MessageReceipt {
       },
       ...dsnRequest(transaction),
     };
+  }
+
+  /**
+   * Whether the open transaction can still be queued with `path` added (`envelopeFits`):
+   * asked before a RCPT is accepted, so an envelope too large to store is refused with 452.
+   */
+  fitsRecipient(path: Path, params: RcptParams): boolean {
+    const envelope = this.envelope();
+    const recipientDsn = [
+      ...(envelope.recipientDsn ?? envelope.recipients.map(() => ({}))),
+      { ...(params.notify ? { notify: [...params.notify] } : {}), orcpt: params.orcpt },
+    ];
+    const recipients = [...envelope.recipients, this.#address(path)];
+    return envelopeFits({ ...envelope, recipients, recipientDsn });
+  }
+
+  /** The stored address of a forward-path: `Postmaster` alone is this host's postmaster. */
+  #address(path: Path): string {
+    return path.kind === "mailbox" && path.domain !== ""
+      ? path.address
+      : postmaster(this.#settings.hostname);
   }
 
   /** Counts the committed message and tells the composition root and the `onQueued` hooks. */

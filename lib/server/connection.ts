@@ -1,5 +1,11 @@
 import { concatBytes } from "../smtp/mod.ts";
-import { type Reply, ServerSession, type SessionEvent, timeoutExceeded } from "../smtp/mod.ts";
+import {
+  type Reply,
+  ServerSession,
+  type SessionEvent,
+  timeoutExceeded,
+  tooManyRecipients,
+} from "../smtp/mod.ts";
 import { getLogger, type TracingOptions } from "../observe/mod.ts";
 import { SessionTrace } from "./_session_trace.ts";
 import { SessionHooks, sessionView } from "./_session_hooks.ts";
@@ -224,6 +230,9 @@ export class SmtpConnection {
           authenticatedUser: this.#session.authenticatedUser,
         });
         if (reply.code >= 400) return reply; // hooks only see what the policy accepted
+        if (!this.#receipt.fitsRecipient(event.forwardPath, event.params)) {
+          return tooManyRecipients(); // the rest go in another transaction (RFC 5321 §4.5.3.1.10)
+        }
         const session = () => this.#hookSession();
         const envelope = () => this.#receipt.envelope();
         return await this.#hooks.rcptTo(session, envelope, event.forwardPath) ?? reply;

@@ -1,6 +1,12 @@
-import type { EnvelopeInit, QueueStore, SpoolWriter } from "../queue/mod.ts";
+import {
+  type EnvelopeInit,
+  type QueueStore,
+  RecordTooLargeError,
+  type SpoolWriter,
+} from "../queue/mod.ts";
 import { type MessageSigning, signingSpool } from "../dkim/mod.ts";
 import {
+  envelopeTooLarge,
   type HeaderField,
   HeaderFieldCollector,
   localError,
@@ -135,7 +141,8 @@ export class MessageIntake {
     } catch (error) {
       logger.error("Cannot commit message {message_id}: {error}", { message_id: spool.id, error });
       await spool.abort();
-      return localError();
+      // Retrying the same envelope cannot help: a permanent answer, not one retried for ever.
+      return error instanceof RecordTooLargeError ? envelopeTooLarge() : localError();
     }
   }
 

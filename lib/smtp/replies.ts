@@ -44,6 +44,7 @@ const REPLY_TABLE = {
   bareLineEndingInMessage: [550, "5.6.0", "Error: message contains bare CR or LF characters"],
   messageLineTooLong: [550, "5.5.2", "Error: message line too long"],
   messageTooLarge: [552, "5.3.4", "Message size exceeds fixed maximum message size"],
+  envelopeTooLarge: [552, "5.3.4", "Error: message envelope too large to queue"],
   utf8NotDeclared: [553, "5.6.7", "Must declare SMTPUTF8 to send unicode address"],
   noValidRecipients: [554, "5.5.1", "Error: no valid recipients"],
   relayDenied: [554, "5.7.1", "Relay access denied"],
@@ -308,6 +309,11 @@ export function messageLineTooLong(): Reply {
 /** `552 5.3.4 Message size exceeds fixed maximum message size` (RFC 1870). @example `messageTooLarge().code // 552` */
 export function messageTooLarge(): Reply {
   return fromTable("messageTooLarge");
+}
+
+/** `552 5.3.4 Error: message envelope too large to queue`: the record cannot be stored. @example `envelopeTooLarge().code // 552` */
+export function envelopeTooLarge(): Reply {
+  return fromTable("envelopeTooLarge");
 }
 
 /** `553 5.6.7`: a UTF-8 address without the SMTPUTF8 parameter (RFC 6531 §3.5). @example `utf8NotDeclared().code // 553` */

@@ -69,6 +69,30 @@ Deno.test("recipients beyond max_recipients get 452 4.5.3", async () => {
   assert.match((await client.command("RCPT TO:<u9@localhost>")).raw, /^452 4\.5\.3 /);
 });
 
+Deno.test("an envelope too large to queue gets 452 4.5.3 at RCPT, and what was accepted is queued", async () => {
+  await using server = await startTestEmpath((config) => config.policy.maxRecipients = 1000);
+  await using client = await TestSmtpClient.connect(server.port);
+  await client.reply();
+  await client.command("EHLO many.test");
+  await client.command("MAIL FROM:<a@many.test>");
+  // Each recipient carries a long ORCPT (RFC 3461): far fewer than 1,000 fit in one record.
+  const orcpt = `ORCPT=rfc822;${"x".repeat(400)}@example.org`;
+  let accepted = 0;
+  let refused = "";
+  for (let i = 0; i < 1000 && refused === ""; i++) {
+    const reply = await client.command(`RCPT TO:<u${i}@localhost> ${orcpt}`);
+    if (reply.code === 250) accepted++;
+    else refused = reply.raw;
+  }
+  assert.match(refused, /^452 4\.5\.3 /, "refused with 452 before the record overflows");
+  assert.ok(accepted > 10, `${accepted} recipients accepted first`);
+  await client.command("DATA");
+  await client.write("Subject: many\r\n\r\nbody\r\n.\r\n");
+  const id = queuedId(await client.reply());
+  const stored = await server.empath.queue.get(id);
+  assert.equal(stored?.recipients.length, accepted);
+});
+
 Deno.test("1,000 lines of garbage end in 421 after max_errors and the server keeps serving", async () => {
   await using server = await startTestEmpath();
   await using client = await TestSmtpClient.connect(server.port);
