@@ -8,6 +8,7 @@ import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { PriorityConfig } from "../config/mod.ts";
 import {
+  envelopeFits,
   type EnvelopeInit,
   headerPriority,
   type MailParams,
@@ -66,7 +67,7 @@ type MessageSettings =
 /**
  * Builds the message routes, mounted at `/v1/messages`. The request body may be
  * as large as `maxMessageSize` plus `maxBody` (room for JSON escapes); the
- * message itself must fit `maxMessageSize` (else `413`). The answer, `202
+ * message itself must fit `maxMessageSize`, and its envelope one queue record (else `413`). The answer, `202
  * { id }`, comes only after the spool commit; a storage failure is a `503`
  * with nothing stored.
  *
@@ -117,6 +118,10 @@ async function spool(
   const message = await buildMessage(writer, submission, { maxMessageSize: deps.maxMessageSize });
   const received = encoder.encode(receivedField({ ip, by: deps.hostname, id, now: deps.now() }));
   const envelope = envelopeOf(c, submission, { message, ip, rule: deps.priority?.() });
+  if (!envelopeFits(envelope)) {
+    await writer.abort();
+    throw apiError(413, "The envelope does not fit in one queue record: send fewer recipients");
+  }
   const span = commitSpan(id, envelope);
   const failure = await withSpan(span, async () => {
     const failed = await writeAndCommit(writer, { span, received, message, envelope });

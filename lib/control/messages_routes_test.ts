@@ -215,6 +215,18 @@ Deno.test("POST /v1/messages answers 400 without recipients", async () => {
   assert.equal(await fixture.queue.count(), 0);
 });
 
+Deno.test("POST /v1/messages answers 413 for more recipients than one queue record holds", async () => {
+  await using fixture = await openFixture();
+  const to = Array.from({ length: 1000 }, (_, i) => `recipient-number-${i}@example.net`);
+  const response = await fixture.call("/v1/messages", {
+    method: "POST",
+    json: { from: "a@example.org", to, text: "hello" },
+  });
+  assert.equal(response.status, 413, "a permanent answer, not a 503 to retry");
+  assert.match((await response.json()).error.message, /send fewer recipients/);
+  assert.equal(await fixture.queue.count(), 0);
+});
+
 Deno.test("POST /v1/messages answers 413 for a message over max_message_size", async () => {
   await using fixture = await openFixture({ maxMessageSize: 2_000, maxBody: 100 });
   const big = `Subject: x\r\n\r\n${"a".repeat(900)}\r\n${"b".repeat(900)}\r\n`;
