@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { hashPassword } from "../../lib/config/mod.ts";
 import { testCertificates } from "../support/certs.ts";
-import { bodyText, startTestEmpath } from "../support/empath.ts";
+import { bodyText, startTestEmpath, type TestEmpath } from "../support/empath.ts";
 import { debianPython, run, skipWithout } from "../support/peers.ts";
 
 async function tlsServer() {
@@ -173,5 +173,65 @@ Deno.test({
     // TLS 1.1 is refused: the handshake fails and no cipher is negotiated.
     assert.match(old.stdout, /New, \(NONE\), Cipher is \(NONE\)/);
     assert.match(old.stderr, /handshake failure|protocol version|unexpected eof/);
+  },
+});
+
+const SMTPLIB_DSN_SCRIPT = `
+import smtplib, sys
+with smtplib.SMTP("127.0.0.1", int(sys.argv[1])) as s:
+    s.set_debuglevel(1)
+    s.ehlo("python.test")
+    print("dsn offered", s.has_extn("dsn"))
+    refused = s.sendmail(
+        "py@python.test",
+        ["bob@localhost"],
+        "Subject: dsn from smtplib\\r\\n\\r\\nhello\\r\\n",
+        mail_options=["RET=HDRS", "ENVID=abc+2Bdef"],
+        rcpt_options=["NOTIFY=SUCCESS,FAILURE", "ORCPT=rfc822;bob@example.org"],
+    )
+    print("refused", refused)
+`;
+
+/** `GET path` on the control API of `server` with its generated admin token; must answer 200. */
+async function controlGet(server: TestEmpath, path: string) {
+  const { hostname, port } = server.empath.control;
+  const token = (await Deno.readTextFile(server.config.control.tokenFile)).trim();
+  const response = await fetch(`http://${hostname}:${port}${path}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  assert.equal(response.status, 200);
+  return await response.json();
+}
+
+Deno.test({
+  name: "python smtplib sendmail() with DSN options gets 250s and the queue stores them decoded",
+  ignore: skipWithout("python3", "python3"),
+  async fn() {
+    await using server = await startTestEmpath();
+    const result = await run(debianPython(), ["-c", SMTPLIB_DSN_SCRIPT, String(server.port)]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^dsn offered True$/m);
+    assert.match(result.stdout, /^refused \{\}$/m);
+    // smtplib's debug log (stderr): the options went out as given; EHLO, MAIL and RCPT got
+    // 250, DATA 354, the end of data 250 and QUIT 221.
+    assert.match(
+      result.stderr,
+      /send: 'mail FROM:<py@python\.test> size=\d+ RET=HDRS ENVID=abc\+2Bdef\\r\\n'/,
+    );
+    assert.match(
+      result.stderr,
+      /send: 'rcpt TO:<bob@localhost> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;bob@example\.org\\r\\n'/,
+    );
+    const retcodes = [...result.stderr.matchAll(/^reply: retcode \((\d+)\)/gm)].map((m) => m[1]);
+    assert.deepEqual(retcodes, ["250", "250", "250", "354", "250", "221"]);
+
+    const { messages: [{ id }] } = await controlGet(server, "/v1/queue");
+    const record = await controlGet(server, `/v1/queue/${id}`);
+    assert.deepEqual(record.dsn, { ret: "HDRS", envid: "abc+def" });
+    const [recipient] = record.recipients;
+    assert.equal(record.recipients.length, 1);
+    assert.equal(recipient.address, "bob@localhost");
+    assert.deepEqual(recipient.notify, ["SUCCESS", "FAILURE"]);
+    assert.equal(recipient.orcpt, "rfc822;bob@example.org");
   },
 });
