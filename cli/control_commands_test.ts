@@ -172,6 +172,11 @@ Deno.test("runCli() control rate-limit set then get shows the domain's limit", a
   io = fakeIo();
   assert.equal(await runCli(control(server.url, "rate-limit", "get"), io), 0, io.stderr());
   assert.match(io.stdout(), /\nexample\.org +100\/m +3\n/);
+
+  io = fakeIo();
+  assert.equal(await runCli(control(server.url, "rate-limit", "unset", "example.org"), io), 0);
+  assert.equal(io.stdout(), "Rate limit for example.org: the default, 10/s, burst 20\n");
+  assert.equal(server.limiter.limits().overrides["example.org"], undefined);
 });
 
 Deno.test("runCli() control with a wrong token exits 1 with the API's message and status", async () => {

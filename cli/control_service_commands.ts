@@ -131,6 +131,23 @@ function addRateLimitCommands(control: Command, scope: ControlScope): void {
     .argument("<rate>", 'deliveries per time unit, such as "5/s" or "100/m"')
     .option("--burst <n>", "bucket size (default: the domain's current burst)", positiveInteger)
     .action(controlAction(scope, setRateLimit));
+  rateLimit.command("unset")
+    .description("drop a domain's own limit: the default applies again")
+    .argument("<domain>", "the recipient domain")
+    .action(controlAction(scope, unsetRateLimit));
+}
+
+/** `rate-limit unset <domain>`: back to the default limit. */
+async function unsetRateLimit(run: ControlRun, command: Command): Promise<void> {
+  const [domain] = command.processedArgs as [string];
+  const answer = await expectJson(
+    run.client.v1.delivery["rate-limits"][":domain"].$delete({ param: { domain } }),
+  );
+  if (run.json) return printJson(run.io, answer);
+  run.io.writeOut(
+    `Rate limit for ${answer.domain}: the default, ${formatRate(answer.ratePerSecond)}, ` +
+      `burst ${answer.burst}\n`,
+  );
 }
 
 /** `rate-limit get`: the default limit, the per-domain limits and the live buckets. */
