@@ -1,85 +1,19 @@
 import assert from "node:assert/strict";
-import type { DomainPolicy } from "../config/mod.ts";
-import { CachingResolver } from "../dns/mod.ts";
-import { FakeDnsBackend } from "../dns/testing.ts";
 import { openKvQueue, type QueueStore } from "../queue/mod.ts";
 import { envelope, ManualClock, spoolMessage } from "../queue/testing.ts";
-import { MessageAttempt } from "./attempt.ts";
-import { BounceSender, type QueuedBounce } from "./bounce.ts";
-import { CircuitBreakers } from "./circuit_breaker.ts";
-import { ConnectionPool } from "./connection_pool.ts";
-import { DestinationSender } from "./destination_sender.ts";
-import { HostLimiter } from "./host_limiter.ts";
-import { RateLimiter } from "./rate_limiter.ts";
-import { RouteResolver } from "./route.ts";
-import type { SmtpClientConnection } from "./smtp_client.ts";
+import { freePort } from "../../tests/support/net.ts";
+import { routedAttempt } from "./_attempt_fixture.ts";
 
 const HOUR = 3_600_000;
-const POLICY: DomainPolicy = {
-  rate: 100,
-  burst: 100,
-  tls: "disabled",
-  verifyCertificates: false,
-  maxConnectionsPerHost: 10,
-};
-
-/** A port nothing listens on: every delivery to it is refused, so recipients stay deferred. */
-function closedPort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = listener.addr.port;
-  listener.close();
-  return port;
-}
 
 /** A delivery attempt as the engine builds it, with `[queue] delay_warning = "4h"`. */
 function attemptFor(queue: QueueStore, clock: ManualClock, port: number) {
-  const pool = new ConnectionPool<SmtpClientConnection>({ reuse: false });
-  const hosts = new HostLimiter({ max: 10 });
-  const routes = new RouteResolver(new CachingResolver(new FakeDnsBackend(), { clock }), {
-    routes: [{
-      domains: ["late.test"],
-      kind: "smtp",
-      to: `127.0.0.1:${port}`,
-      tls: "disabled",
-      verifyCertificates: false,
-    }],
-    allowPrivateDestinations: false,
-  });
-  const sender = new DestinationSender(queue, {
-    heloName: "mx.empath.test",
-    hostname: "mx.empath.test",
-    policyFor: () => POLICY,
-    timeouts: {},
-  }, { pool, hostLimiter: () => hosts });
-  const queued: QueuedBounce[] = [];
-  const bounces = new BounceSender(queue, {
-    hostname: "mx.empath.test",
-    now: () => clock.now(),
-    onQueued: (bounce) => queued.push(bounce),
-  });
-  const attempt = new MessageAttempt({
-    queue,
-    routes,
-    sender,
-    traffic: {
-      limiter: new RateLimiter({ clock, defaults: { ratePerSecond: 100, burst: 100 } }),
-      breakers: new CircuitBreakers({ clock, threshold: 1000 }),
-    },
-    bounces,
-  }, {
+  return routedAttempt(queue, clock, {
+    domains: ["late.test"],
+    port,
     retrySchedule: [HOUR],
-    now: () => clock.now(),
-    random: () => 0.5,
-    delayWarning: () => 4 * HOUR,
+    delayWarningMs: 4 * HOUR,
   });
-  const run = async (id: string) => {
-    const message = (await queue.get(id))!;
-    const leased = { ...message, lease: { owner: "test", until: clock.now() + 600_000 } };
-    assert.ok(await queue.update(leased));
-    await attempt.run({ ...leased, revision: message.revision + 1 });
-    return (await queue.get(id))!;
-  };
-  return { run, queued, [Symbol.asyncDispose]: () => pool.close() };
 }
 
 async function spool(queue: QueueStore, reversePath: string): Promise<string> {
@@ -91,7 +25,7 @@ async function spool(queue: QueueStore, reversePath: string): Promise<string> {
 Deno.test("MessageAttempt.run() sends one delay warning once delay_warning has passed, never a second, not after a restart", async () => {
   const dir = await Deno.makeTempDir({ prefix: "empath-delay-" });
   const clock = new ManualClock();
-  const port = closedPort();
+  const port = freePort();
   try {
     let queue = await openKvQueue(`${dir}/queue.kv`, { clock });
     const id = await spool(queue, "alice@example.test");
@@ -141,7 +75,7 @@ Deno.test("MessageAttempt.run() never sends a delay warning about a message from
     const queue = await openKvQueue(`${dir}/queue.kv`, { clock });
     const id = await spool(queue, "");
     {
-      await using attempt = attemptFor(queue, clock, closedPort());
+      await using attempt = attemptFor(queue, clock, freePort());
       await attempt.run(id);
       clock.advance(5 * HOUR);
       const late = await attempt.run(id);

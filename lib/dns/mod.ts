@@ -65,4 +65,10 @@
 export * from "./types.ts";
 export { CachingResolver, type CachingResolverOptions } from "./caching_resolver.ts";
 export { type NameServer, parseNameServer } from "./name_server.ts";
+export {
+  selectTagRecord,
+  type TagRecordFields,
+  tagRecordFields,
+  type TagRecordSelection,
+} from "./tag_record.ts";
 export { WireDnsBackend, type WireDnsBackendOptions } from "./wire_dns_backend.ts";

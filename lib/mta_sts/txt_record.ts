@@ -1,3 +1,5 @@
+import { selectTagRecord, tagRecordFields } from "../dns/mod.ts";
+
 /**
  * What the `_mta-sts` TXT records of a domain say (RFC 8461 §3.1):
  *
@@ -12,10 +14,7 @@ export type StsRecordResult =
   | { readonly kind: "none" }
   | { readonly kind: "invalid"; readonly reason: string };
 
-const STS_PREFIX_REGEXP = /^v=STSv1[ \t]*(?:;|$)/;
 const ID_REGEXP = /^[A-Za-z0-9]{1,32}$/;
-const EXTENSION_NAME_REGEXP = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/;
-const EXTENSION_VALUE_REGEXP = /^[\x21-\x3a\x3c\x3e-\x7e]+$/;
 
 /**
  * Picks the STS record among the TXT records of `_mta-sts.<domain>` and
@@ -44,12 +43,12 @@ const EXTENSION_VALUE_REGEXP = /^[\x21-\x3a\x3c\x3e-\x7e]+$/;
  * ```
  */
 export function selectStsRecord(texts: readonly string[]): StsRecordResult {
-  const candidates = texts.filter((text) => STS_PREFIX_REGEXP.test(text));
-  if (candidates.length === 0) return { kind: "none" };
-  if (candidates.length > 1) {
-    return { kind: "invalid", reason: `${candidates.length} STS records instead of one` };
+  const selected = selectTagRecord(texts, "STSv1");
+  if (selected.kind === "none") return selected;
+  if (selected.kind === "many") {
+    return { kind: "invalid", reason: `${selected.count} STS records instead of one` };
   }
-  return parseStsRecord(candidates[0]);
+  return parseStsRecord(selected.text);
 }
 
 /**
@@ -68,21 +67,13 @@ export function selectStsRecord(texts: readonly string[]): StsRecordResult {
  * ```
  */
 export function parseStsRecord(text: string): StsRecordResult {
-  const fields = text.split(";").map((field) => field.replace(/^[ \t]+|[ \t]+$/g, ""));
-  if (fields[0] !== "v=STSv1") return invalid(`it does not begin with "v=STSv1"`);
-  // One empty field is allowed at the end (a final ";").
-  const rest = fields.at(-1) === "" ? fields.slice(1, -1) : fields.slice(1);
+  const parsed = tagRecordFields(text, "STSv1", ["id"]);
+  if (parsed.kind === "invalid") return invalid(parsed.reason);
   let id: string | undefined;
-  for (const field of rest) {
-    const equals = field.indexOf("=");
-    const name = equals < 0 ? field : field.slice(0, equals);
-    const value = equals < 0 ? "" : field.slice(equals + 1);
-    if (name === "id") {
-      if (!ID_REGEXP.test(value)) return invalid("the id is not 1 to 32 letters or digits");
-      id ??= value;
-    } else if (!EXTENSION_NAME_REGEXP.test(name) || !EXTENSION_VALUE_REGEXP.test(value)) {
-      return invalid("a field is not name=value");
-    }
+  for (const [name, value] of parsed.fields) {
+    if (name !== "id") continue;
+    if (!ID_REGEXP.test(value)) return invalid("the id is not 1 to 32 letters or digits");
+    id ??= value;
   }
   return id === undefined ? invalid("it has no id") : { kind: "record", id };
 }

@@ -2,19 +2,6 @@
 import type { Counter, Meter } from "@opentelemetry/api";
 import type { TlsRptMetrics } from "./metric_ports.ts";
 
-/** The `result` labels of the session counter, started at 0: success and the result types. */
-const SESSION_RESULTS = [
-  "success",
-  "starttls-not-supported",
-  "certificate-host-mismatch",
-  "certificate-expired",
-  "certificate-not-trusted",
-  "validation-failure",
-  "sts-policy-fetch-error",
-  "sts-policy-invalid",
-  "sts-webpki-invalid",
-] as const;
-
 /** The `transport` labels of the report counter. */
 const TRANSPORTS = ["mailto", "https"] as const;
 
@@ -31,7 +18,6 @@ export class TlsRptInstruments implements TlsRptMetrics {
     this.#reports = meter.createCounter("empath_tls_rpt_reports_total", {
       description: "SMTP TLS reports submitted to a destination, by transport and outcome",
     });
-    for (const result of SESSION_RESULTS) this.#sessions.add(0, { result });
     for (const transport of TRANSPORTS) {
       for (const outcome of ["sent", "failed"]) this.#reports.add(0, { transport, outcome });
     }
@@ -39,6 +25,10 @@ export class TlsRptInstruments implements TlsRptMetrics {
 
   sessionRecorded(result: string): void {
     this.#sessions.add(1, { result });
+  }
+
+  knownResults(results: readonly string[]): void {
+    for (const result of results) this.#sessions.add(0, { result });
   }
 
   reportSubmitted(transport: string, ok: boolean): void {

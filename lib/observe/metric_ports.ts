@@ -57,6 +57,8 @@ export interface TlsRptMetrics {
    * result type (`"starttls-not-supported"`, `"certificate-host-mismatch"`, …).
    */
   sessionRecorded(result: string): void;
+  /** The results that may be recorded, so each series exists (at 0) before its first session. */
+  knownResults(results: readonly string[]): void;
   /** A report was submitted to one destination (`transport` `"mailto"` or `"https"`), or failed. */
   reportSubmitted(transport: string, ok: boolean): void;
 }

@@ -1,19 +1,11 @@
 import assert from "node:assert/strict";
-import { parseTranscript, runSession } from "./testing.ts";
+import { ehloTranscript, parseTranscript, runSession } from "./testing.ts";
 import { ServerSession } from "./session.ts";
 import type { SessionOptions } from "./session_event.ts";
 
 const OPTIONS: SessionOptions = { hostname: "mx.example.test", maxMessageSize: 1000, dsn: true };
 
-const EHLO = `
-  S: 250-mx.example.test
-  S: 250-PIPELINING
-  S: 250-SIZE 1000
-  S: 250-8BITMIME
-  S: 250-SMTPUTF8
-  S: 250-ENHANCEDSTATUSCODES
-  S: 250-CHUNKING
-  S: 250 DSN`;
+const EHLO = ehloTranscript(["DSN"]);
 
 function run(script: string, options: SessionOptions = OPTIONS): void {
   const { segments, expected } = parseTranscript(script);
@@ -56,13 +48,7 @@ Deno.test("ServerSession transcript: without DSN, EHLO omits it and its paramete
   run(
     String.raw`S: 220 mx.example.test ESMTP Empath
     C: EHLO client.example
-    S: 250-mx.example.test
-    S: 250-PIPELINING
-    S: 250-SIZE 1000
-    S: 250-8BITMIME
-    S: 250-SMTPUTF8
-    S: 250-ENHANCEDSTATUSCODES
-    S: 250 CHUNKING
+    ${ehloTranscript([])}
     C: MAIL FROM:<a@example.org> ENVID=x
     S: 555 5.5.4 Unsupported or invalid parameter ENVID
     C: MAIL FROM:<a@example.org>

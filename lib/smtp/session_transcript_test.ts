@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseTranscript, runSession } from "./testing.ts";
+import { ehloTranscript, parseTranscript, runSession } from "./testing.ts";
 import type { SessionOptions } from "./session_event.ts";
 
 const OPTIONS: SessionOptions = {
@@ -10,25 +10,9 @@ const OPTIONS: SessionOptions = {
   auth: "optional",
 };
 
-const EHLO = `
-  S: 250-mx.example.test
-  S: 250-PIPELINING
-  S: 250-SIZE 1000
-  S: 250-8BITMIME
-  S: 250-SMTPUTF8
-  S: 250-ENHANCEDSTATUSCODES
-  S: 250-CHUNKING
-  S: 250 STARTTLS`;
+const EHLO = ehloTranscript(["STARTTLS"]);
 
-const EHLO_TLS = `
-  S: 250-mx.example.test
-  S: 250-PIPELINING
-  S: 250-SIZE 1000
-  S: 250-8BITMIME
-  S: 250-SMTPUTF8
-  S: 250-ENHANCEDSTATUSCODES
-  S: 250-CHUNKING
-  S: 250 AUTH PLAIN LOGIN`;
+const EHLO_TLS = ehloTranscript(["AUTH PLAIN LOGIN"]);
 
 interface Fixture {
   readonly name: string;

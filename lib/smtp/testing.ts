@@ -58,6 +58,32 @@ export function parseTranscript(text: string): Transcript {
 }
 
 /**
+ * The server's EHLO reply in transcript form for `mx.example.test` with `SIZE 1000`: the
+ * extensions every session offers, then `extra` (STARTTLS, AUTH …, DSN) in the order given.
+ *
+ * @example Usage
+ * ```ts
+ * import { ehloTranscript } from "./testing.ts";
+ * ehloTranscript(["DSN"]).trim().split("\n").at(-1); // "S: 250 DSN"
+ * ```
+ */
+export function ehloTranscript(extra: readonly string[]): string {
+  const keywords = [
+    "PIPELINING",
+    "SIZE 1000",
+    "8BITMIME",
+    "SMTPUTF8",
+    "ENHANCEDSTATUSCODES",
+    "CHUNKING",
+    ...extra,
+  ];
+  const lines = ["mx.example.test", ...keywords].map((keyword, index, all) =>
+    `S: 250${index === all.length - 1 ? " " : "-"}${keyword}`
+  );
+  return `\n${lines.join("\n")}`;
+}
+
+/**
  * The fake policy: accepts everything except recipients whose local part is
  * `reject` (550) or `busy` (451); queues messages as `Q1`, `Q2`, …; accepts
  * AUTH for `alice` / `secret` only.

@@ -14,7 +14,7 @@ import type { TlsReportSubmitter } from "./report.ts";
 import { QueueReportMailer } from "./report_mailer.ts";
 import { TlsReportSchedule } from "./report_schedule.ts";
 import { type TlsReportRunSummary, TlsReportSender } from "./report_sender.ts";
-import { policyFetchResultType } from "./result_type.ts";
+import { policyFetchResultType, TLS_RPT_RESULT_TYPES } from "./result_type.ts";
 import { TlsSessionRecorder } from "./session_recorder.ts";
 
 /** `[delivery.tls_rpt]` as the reporting needs it, with defaults resolved. */
@@ -120,6 +120,7 @@ export function createTlsReporting(
   deps: TlsReportingDeps,
 ): TlsReporting {
   const store = deps.queue.tlsReports;
+  deps.metrics?.knownResults(["success", ...TLS_RPT_RESULT_TYPES]);
   const sessions = new TlsSessionRecorder(
     { store, clock: deps.clock, metrics: deps.metrics },
     { intervalMs: settings.intervalMs, enabled: () => settings.enabled },

@@ -12,7 +12,11 @@ Deno.test("TlsSessionRecorder.record() counts each session in the period it fall
   const recorder = new TlsSessionRecorder({
     store: queue.tlsReports,
     clock,
-    metrics: { sessionRecorded: (result) => results.push(result), reportSubmitted() {} },
+    metrics: {
+      sessionRecorded: (result) => results.push(result),
+      knownResults() {},
+      reportSubmitted() {},
+    },
   }, { intervalMs: 86_400_000 });
   recorder.record({ domain: "example.org", policy: NO_POLICY });
   clock.advance(1_000);

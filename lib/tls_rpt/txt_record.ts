@@ -1,3 +1,5 @@
+import { selectTagRecord, tagRecordFields } from "../dns/mod.ts";
+
 /**
  * What the `_smtp._tls.<domain>` TXT records of a domain say (RFC 8460 §3):
  *
@@ -12,9 +14,6 @@ export type TlsRptRecordResult =
   | { readonly kind: "none" }
   | { readonly kind: "invalid"; readonly reason: string };
 
-const TLSRPT_PREFIX_REGEXP = /^v=TLSRPTv1[ \t]*(?:;|$)/;
-const EXTENSION_NAME_REGEXP = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/;
-const EXTENSION_VALUE_REGEXP = /^[\x21-\x3a\x3c\x3e-\x7e]+$/;
 /** RFC 3986 URI characters, without white space, `,` (which separates URIs) and `;`. */
 const URI_REGEXP = /^[A-Za-z][A-Za-z0-9+.-]*:[\x21-\x2b\x2d-\x3a\x3c-\x7e]+$/;
 
@@ -41,12 +40,12 @@ const URI_REGEXP = /^[A-Za-z][A-Za-z0-9+.-]*:[\x21-\x2b\x2d-\x3a\x3c-\x7e]+$/;
  * ```
  */
 export function selectTlsRptRecord(texts: readonly string[]): TlsRptRecordResult {
-  const candidates = texts.filter((text) => TLSRPT_PREFIX_REGEXP.test(text));
-  if (candidates.length === 0) return { kind: "none" };
-  if (candidates.length > 1) {
-    return { kind: "invalid", reason: `${candidates.length} TLSRPT records instead of one` };
+  const selected = selectTagRecord(texts, "TLSRPTv1");
+  if (selected.kind === "none") return selected;
+  if (selected.kind === "many") {
+    return { kind: "invalid", reason: `${selected.count} TLSRPT records instead of one` };
   }
-  return parseTlsRptRecord(candidates[0]);
+  return parseTlsRptRecord(selected.text);
 }
 
 /**
@@ -74,22 +73,14 @@ export function selectTlsRptRecord(texts: readonly string[]): TlsRptRecordResult
  * ```
  */
 export function parseTlsRptRecord(text: string): TlsRptRecordResult {
-  const fields = text.split(";").map(trimWhiteSpace);
-  if (fields[0] !== "v=TLSRPTv1") return invalid(`it does not begin with "v=TLSRPTv1"`);
-  // One empty field is allowed at the end (a final ";").
-  const rest = fields.at(-1) === "" && fields.length > 1 ? fields.slice(1, -1) : fields.slice(1);
+  const parsed = tagRecordFields(text, "TLSRPTv1", ["rua"]);
+  if (parsed.kind === "invalid") return invalid(parsed.reason);
   let uris: string[] | undefined;
-  for (const field of rest) {
-    const equals = field.indexOf("=");
-    const name = equals < 0 ? field : field.slice(0, equals);
-    const value = equals < 0 ? "" : field.slice(equals + 1);
-    if (name === "rua") {
-      if (uris !== undefined) return invalid("it has more than one rua field");
-      uris = value.split(",").map(trimWhiteSpace);
-      if (!uris.every((uri) => URI_REGEXP.test(uri))) return invalid("an rua URI is not valid");
-    } else if (!EXTENSION_NAME_REGEXP.test(name) || !EXTENSION_VALUE_REGEXP.test(value)) {
-      return invalid("a field is not name=value");
-    }
+  for (const [name, value] of parsed.fields) {
+    if (name !== "rua") continue;
+    if (uris !== undefined) return invalid("it has more than one rua field");
+    uris = value.split(",").map((uri) => uri.replace(/^[ \t]+|[ \t]+$/g, ""));
+    if (!uris.every((uri) => URI_REGEXP.test(uri))) return invalid("an rua URI is not valid");
   }
   if (uris === undefined) return invalid("it has no rua field");
   const rua = uris.filter((uri) => /^(?:mailto|https):/i.test(uri));
@@ -113,10 +104,6 @@ export function parseTlsRptRecord(text: string): TlsRptRecordResult {
  */
 export function formatTlsRptRecord(rua: readonly string[]): string {
   return `v=TLSRPTv1; rua=${rua.join(",")}`;
-}
-
-function trimWhiteSpace(text: string): string {
-  return text.replace(/^[ \t]+|[ \t]+$/g, "");
 }
 
 function invalid(reason: string): TlsRptRecordResult {

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import type { Config } from "../../lib/config/mod.ts";
 import type { TestCertificates } from "../support/certs.ts";
 import { startTestEmpath, type TestEmpath } from "../support/empath.ts";
-import { closeAll } from "../support/net.ts";
+import { readLines, type ServedPeer, servePeer } from "../support/net.ts";
 import { skipWithout } from "../support/peers.ts";
 import { TestSmtpClient } from "../support/smtp_client.ts";
 import { eventually } from "../support/wait.ts";
@@ -20,51 +20,24 @@ export const BODY_MARKER = "BODY-MARKER-never-audited";
 export type AuditLine = Record<string, unknown>;
 
 /** A receiving server that refuses every recipient, quoting the address in its reply. */
-export function startRejectingPeer(): { port: number } & AsyncDisposable {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const conns = new Set<Deno.Conn>();
+export function startRejectingPeer(): ServedPeer {
   const encoder = new TextEncoder();
-  const serve = async (conn: Deno.Conn) => {
+  return servePeer(async (conn) => {
     const send = (text: string) => conn.write(encoder.encode(text));
     await send("220 reject.test ESMTP\r\n");
-    const lines = conn.readable.pipeThrough(new TextDecoderStream());
-    let buffer = "";
-    for await (const chunk of lines) {
-      buffer += chunk;
-      let end;
-      while ((end = buffer.indexOf("\r\n")) >= 0) {
-        const line = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const verb = line.slice(0, 4).toUpperCase();
-        if (verb === "QUIT") return void await send("221 2.0.0 Bye\r\n");
-        const rcpt = /^RCPT TO:<([^>]*)>/i.exec(line);
-        await send(
-          rcpt
-            ? `550 5.1.1 <${rcpt[1]}>: Recipient address rejected\r\n`
-            : verb === "DATA"
-            ? "554 5.5.1 No valid recipients\r\n"
-            : "250 2.0.0 Ok\r\n",
-        );
-      }
+    for await (const line of readLines(conn)) {
+      const verb = line.slice(0, 4).toUpperCase();
+      if (verb === "QUIT") return void await send("221 2.0.0 Bye\r\n");
+      const rcpt = /^RCPT TO:<([^>]*)>/i.exec(line);
+      await send(
+        rcpt
+          ? `550 5.1.1 <${rcpt[1]}>: Recipient address rejected\r\n`
+          : verb === "DATA"
+          ? "554 5.5.1 No valid recipients\r\n"
+          : "250 2.0.0 Ok\r\n",
+      );
     }
-  };
-  const accepting = (async () => {
-    for await (const conn of listener) {
-      conns.add(conn);
-      serve(conn).catch(() => {}).finally(() => {
-        conns.delete(conn);
-        closeAll([conn]);
-      });
-    }
-  })().catch(() => {});
-  return {
-    port: listener.addr.port,
-    async [Symbol.asyncDispose]() {
-      listener.close();
-      closeAll(conns);
-      await accepting;
-    },
-  };
+  });
 }
 
 export async function readAudit(path: string): Promise<AuditLine[]> {

@@ -11,7 +11,7 @@ import type { QueuedMessage } from "../../lib/queue/mod.ts";
 import { issueCertificate, testCertificates } from "../support/certs.ts";
 import { type DnsmasqRecords, skipWithoutDnsmasq, startDnsmasq } from "../support/dnsmasq.ts";
 import { queuedId, startTestEmpath, type TestEmpath } from "../support/empath.ts";
-import { startPolicyHost } from "../support/mta_sts.ts";
+import { deliverUnderMtaSts, startPolicyHost } from "../support/mta_sts.ts";
 import { skipWithout } from "../support/peers.ts";
 import { type AiosmtpdOptions, startAiosmtpd } from "../support/sink.ts";
 import { sendMessage, TestSmtpClient } from "../support/smtp_client.ts";
@@ -50,19 +50,12 @@ async function setup(options: { mode: MtaStsMode; policyMx?: string[]; peer: Aio
   });
   const peer = await startAiosmtpd(options.peer);
   const server = await startTestEmpath((config) => {
-    config.delivery.enabled = true;
-    config.delivery.allowPrivateDestinations = true;
-    config.delivery.port = peer.port;
-    config.dns.nameServer = `127.0.0.1:${dns.nameServer.port}`;
-    config.dns.timeout = 1_000;
-    // A deferred message waits: each test sees exactly one attempt.
-    config.queue.retry = [600_000];
-    config.delivery.mtaSts = {
-      enabled: true,
+    deliverUnderMtaSts(config, {
+      peerPort: peer.port,
+      dnsPort: dns.nameServer.port,
       caFile: certs.caCert,
-      proxy: host.proxyUrl,
-      cacheSize: 100,
-    };
+      proxyUrl: host.proxyUrl,
+    });
     config.control.tokens = [{ name: "ops", hash, scope: "read" }];
   });
   return {

@@ -4,7 +4,7 @@
  * tests of DSN pass-through need (python aiosmtpd cannot offer DSN).
  */
 
-import { closeAll } from "./net.ts";
+import { readLines, servePeer } from "./net.ts";
 
 /** One transaction the peer received in full (the final dot arrived). */
 export interface DsnPeerMessage {
@@ -42,51 +42,14 @@ const encoder = new TextEncoder();
  * @returns The running peer.
  */
 export function startDsnPeer(options: DsnPeerOptions = {}): DsnPeer {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const messages: DsnPeerMessage[] = [];
-  const conns = new Set<Deno.Conn>();
-  const sessions = new Set<Promise<void>>();
-  const accepting = (async () => {
-    for await (const conn of listener) {
-      conns.add(conn);
-      const session = serve(conn, options, messages)
-        .catch(() => {})
-        .finally(() => {
-          closeAll([conn]);
-          conns.delete(conn);
-          sessions.delete(session);
-        });
-      sessions.add(session);
-    }
-  })().catch(() => {});
+  const peer = servePeer((conn) => serve(conn, options, messages));
   return {
     host: "127.0.0.1",
-    port: listener.addr.port,
+    port: peer.port,
     messages,
-    async [Symbol.asyncDispose]() {
-      listener.close();
-      closeAll(conns);
-      await accepting;
-      await Promise.all(sessions);
-    },
+    [Symbol.asyncDispose]: () => peer[Symbol.asyncDispose](),
   };
-}
-
-/** The CRLF-terminated lines a connection sends, without their CRLF, until it closes. */
-async function* readLines(conn: Deno.Conn): AsyncGenerator<string> {
-  const decoder = new TextDecoder();
-  const chunk = new Uint8Array(16 * 1024);
-  let buffer = "";
-  while (true) {
-    const n = await conn.read(chunk);
-    if (n === null) return;
-    buffer += decoder.decode(chunk.subarray(0, n), { stream: true });
-    let end: number;
-    while ((end = buffer.indexOf("\r\n")) >= 0) {
-      yield buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-    }
-  }
 }
 
 /** Plays one SMTP session, recording each complete transaction in `messages`. */

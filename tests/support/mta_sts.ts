@@ -6,6 +6,7 @@
  * names `https://mta-sts.<domain>/` and TLS still checks that name, yet
  * reaches the local server whatever the domain.
  */
+import type { Config } from "../../lib/config/mod.ts";
 import { issueCertificate } from "./certs.ts";
 import { closeAll } from "./net.ts";
 
@@ -173,4 +174,36 @@ async function readHead(conn: Deno.Conn): Promise<string | undefined> {
     head += new TextDecoder().decode(buffer.subarray(0, n));
   }
   return head;
+}
+
+/** Where {@linkcode deliverUnderMtaSts} points Empath. */
+export interface MtaStsWorld {
+  /** The port every delivery goes to (the MX peer). */
+  readonly peerPort: number;
+  /** The dnsmasq port serving the `_mta-sts` (and other) records. */
+  readonly dnsPort: number;
+  /** The CA file that signed the policy host's certificates. */
+  readonly caFile: string;
+  /** The policy host's proxy URL ({@linkcode PolicyHost.proxyUrl}). */
+  readonly proxyUrl: string;
+}
+
+/**
+ * Turns delivery on with MTA-STS in `config`: every MX on loopback at `peerPort`, DNS from the
+ * test name server, policies fetched through the policy host. A deferred message waits ten
+ * minutes, so a test sees exactly one attempt.
+ */
+export function deliverUnderMtaSts(config: Config, world: MtaStsWorld): void {
+  config.delivery.enabled = true;
+  config.delivery.allowPrivateDestinations = true;
+  config.delivery.port = world.peerPort;
+  config.dns.nameServer = `127.0.0.1:${world.dnsPort}`;
+  config.dns.timeout = 1_000;
+  config.queue.retry = [600_000];
+  config.delivery.mtaSts = {
+    enabled: true,
+    caFile: world.caFile,
+    proxy: world.proxyUrl,
+    cacheSize: 100,
+  };
 }

@@ -21,3 +21,58 @@ export function closeAll(conns: Iterable<Deno.Conn>): void {
     }
   }
 }
+
+/** A loopback server from {@linkcode servePeer}. */
+export interface ServedPeer extends AsyncDisposable {
+  readonly port: number;
+}
+
+/**
+ * Listens on a free loopback port and runs `serve` for each connection (its errors are
+ * ignored; the connection is closed when it ends). Disposing closes the listener and every open
+ * connection, then waits for the sessions to end.
+ */
+export function servePeer(serve: (conn: Deno.Conn) => Promise<void>): ServedPeer {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns = new Set<Deno.Conn>();
+  const sessions = new Set<Promise<void>>();
+  const accepting = (async () => {
+    for await (const conn of listener) {
+      conns.add(conn);
+      const session: Promise<void> = serve(conn)
+        .catch(() => {})
+        .finally(() => {
+          closeAll([conn]);
+          conns.delete(conn);
+          sessions.delete(session);
+        });
+      sessions.add(session);
+    }
+  })().catch(() => {});
+  return {
+    port: listener.addr.port,
+    async [Symbol.asyncDispose]() {
+      listener.close();
+      closeAll(conns);
+      await accepting;
+      await Promise.all(sessions);
+    },
+  };
+}
+
+/** The CRLF-terminated lines a connection sends, without their CRLF, until it closes. */
+export async function* readLines(conn: Deno.Conn): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
+  const chunk = new Uint8Array(16 * 1024);
+  let buffer = "";
+  while (true) {
+    const n = await conn.read(chunk);
+    if (n === null) return;
+    buffer += decoder.decode(chunk.subarray(0, n), { stream: true });
+    let end: number;
+    while ((end = buffer.indexOf("\r\n")) >= 0) {
+      yield buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+    }
+  }
+}

@@ -5,7 +5,7 @@
  * "confirmed" deliveries from cut ones.
  */
 
-import { closeAll } from "./net.ts";
+import { servePeer } from "./net.ts";
 
 /** One message the peer received, whole (the final dot arrived). */
 export interface SlowPeerMessage {
@@ -36,31 +36,12 @@ const decoder = new TextDecoder();
 
 /** Starts the peer on a free loopback port. */
 export function startSlowPeer(options: SlowPeerOptions): SlowPeer {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const messages: SlowPeerMessage[] = [];
-  const sessions = new Set<Promise<void>>();
-  const conns = new Set<Deno.Conn>();
-  const accepting = (async () => {
-    for await (const conn of listener) {
-      conns.add(conn);
-      const session = serve(conn, options, messages)
-        .catch(() => {})
-        .finally(() => {
-          conns.delete(conn);
-          sessions.delete(session);
-        });
-      sessions.add(session);
-    }
-  })().catch(() => {});
+  const peer = servePeer((conn) => serve(conn, options, messages));
   return {
-    port: listener.addr.port,
+    port: peer.port,
     messages,
-    async [Symbol.asyncDispose]() {
-      listener.close();
-      closeAll(conns);
-      await accepting;
-      await Promise.all(sessions);
-    },
+    [Symbol.asyncDispose]: () => peer[Symbol.asyncDispose](),
   };
 }
 
@@ -118,41 +99,37 @@ async function serve(
 ): Promise<void> {
   const reader = new LineReader(conn);
   const send = (text: string) => conn.write(encoder.encode(text));
-  try {
-    await send("220 slow.peer.test ESMTP\r\n");
-    while (true) {
-      const line = await reader.line();
-      if (line === undefined) return;
-      const verb = line.slice(0, 4).toUpperCase();
-      if (verb === "QUIT") return void await send("221 2.0.0 Bye\r\n");
-      if (verb !== "DATA") {
-        await send(verb === "EHLO" ? "250-slow.peer.test\r\n250 8BITMIME\r\n" : "250 2.0.0 Ok\r\n");
-        continue;
-      }
-      await send("354 End data with <CR><LF>.<CR><LF>\r\n");
-      const lines: string[] = [];
-      let next: string | undefined;
-      while ((next = await reader.line()) !== ".") {
-        if (next === undefined) return;
-        lines.push(next);
-      }
-      const body = lines.join("\r\n");
-      const seen = messages.filter((message) => message.body === body).length;
-      const message: SlowPeerMessage = { body, receivedAt: Date.now(), state: "pending" };
-      messages.push(message);
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const held = await Promise.race([
-        new Promise<"sent">((resolve) => {
-          timer = setTimeout(() => resolve("sent"), options.delayMs({ body, seen }));
-        }),
-        reader.hungUp.then(() => "cut" as const),
-      ]);
-      clearTimeout(timer);
-      if (held === "cut") return void (message.state = "cut");
-      await send("250 2.0.0 Ok: queued\r\n");
-      message.state = "confirmed";
+  await send("220 slow.peer.test ESMTP\r\n");
+  while (true) {
+    const line = await reader.line();
+    if (line === undefined) return;
+    const verb = line.slice(0, 4).toUpperCase();
+    if (verb === "QUIT") return void await send("221 2.0.0 Bye\r\n");
+    if (verb !== "DATA") {
+      await send(verb === "EHLO" ? "250-slow.peer.test\r\n250 8BITMIME\r\n" : "250 2.0.0 Ok\r\n");
+      continue;
     }
-  } finally {
-    closeAll([conn]);
+    await send("354 End data with <CR><LF>.<CR><LF>\r\n");
+    const lines: string[] = [];
+    let next: string | undefined;
+    while ((next = await reader.line()) !== ".") {
+      if (next === undefined) return;
+      lines.push(next);
+    }
+    const body = lines.join("\r\n");
+    const seen = messages.filter((message) => message.body === body).length;
+    const message: SlowPeerMessage = { body, receivedAt: Date.now(), state: "pending" };
+    messages.push(message);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const held = await Promise.race([
+      new Promise<"sent">((resolve) => {
+        timer = setTimeout(() => resolve("sent"), options.delayMs({ body, seen }));
+      }),
+      reader.hungUp.then(() => "cut" as const),
+    ]);
+    clearTimeout(timer);
+    if (held === "cut") return void (message.state = "cut");
+    await send("250 2.0.0 Ok: queued\r\n");
+    message.state = "confirmed";
   }
 }
